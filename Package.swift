@@ -1,0 +1,49 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "ESock",
+    products: [
+        .library(name: "ESock", targets: ["ESock"]),
+        .executable(name: "esock-stress", targets: ["esock-stress"]),
+    ],
+    traits: [
+        // Mirrors OTP's --enable/--disable-esock-socket-registry (default on).
+        .trait(name: "SocketRegistry", description: "Register every socket by default (OTP's esock-socket-registry)."),
+        // Mirrors OTP's --enable-esock-rcvsndtime (default off).
+        .trait(name: "RcvSndTimeo", description: "Make the socket options rcvtimeo and sndtimeo available."),
+        .default(enabledTraits: ["SocketRegistry"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.1.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CURing",
+            pkgConfig: "liburing",
+            providers: [.apt(["liburing-dev"])]
+        ),
+        // Linux headers SwiftGlibc leaves out (epoll, eventfd), as SwiftNIO's CNIOLinux does.
+        .systemLibrary(name: "CESockLinux"),
+        .target(
+            name: "ESock",
+            dependencies: [
+                "CURing",
+                "CESockLinux",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        .executableTarget(
+            name: "esock-stress",
+            dependencies: [
+                "ESock",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        .testTarget(name: "ESockTests", dependencies: ["ESock"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

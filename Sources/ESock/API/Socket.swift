@@ -1,0 +1,58 @@
+import Synchronization
+
+/// A socket: OTP's `socket()`. Usable from any task or thread; every call goes through the
+/// backend the socket was opened on.
+public final class Socket: Sendable, Hashable, CustomStringConvertible {
+    /// The process-unique number of this socket (never reused, unlike descriptors).
+    public let id: UInt64
+    /// The socket's domain.
+    public let domain: Domain
+    /// The socket's type.
+    public let type: SocketType
+    /// The socket's protocol (`.default` resolved to what the kernel uses where known).
+    public let `protocol`: SocketProtocol
+    /// The file descriptor. It stays open until the socket is closed and, on uring, until
+    /// every kernel operation on it has finished.
+    public let fileDescriptor: Int32
+    /// Whether the socket is in the ``SocketRegistry``.
+    public let usesRegistry: Bool
+    /// A caller-chosen label recorded as the socket's owner in `info` and the registry.
+    public let owner: String
+
+    let engine: any Engine
+    let state: Mutex<SocketState>
+
+    private static let ids = Atomic<UInt64>(1)
+
+    init(fd: Int32, domain: Domain, type: SocketType, protocol: SocketProtocol,
+         engine: any Engine, usesRegistry: Bool, owner: String, connected: Bool = false) {
+        self.id = Socket.ids.add(1, ordering: .relaxed).oldValue
+        self.fileDescriptor = fd
+        self.domain = domain
+        self.type = type
+        self.protocol = `protocol`
+        self.engine = engine
+        self.usesRegistry = usesRegistry
+        self.owner = owner
+        var st = SocketState()
+        if connected { st.writeStates.insert(.connected) }
+        self.state = Mutex(st)
+    }
+
+    /// Whether the socket has been closed.
+    public var isClosed: Bool { state.withLock { $0.closed } }
+
+    /// The backend this socket runs on (`.uring` or `.poll`).
+    public var backend: Backend { engine.kind }
+
+    public static func == (l: Socket, r: Socket) -> Bool { l === r }
+    public func hash(into h: inout Hasher) { h.combine(id) }
+    public var description: String { "#Socket<\(id):\(fileDescriptor)>" }
+
+    deinit {
+        // A socket dropped without close: release the descriptor. Sockets with operations in
+        // flight are kept alive by them, so this never races the kernel.
+        let fd = state.withLock { s -> Int32? in s.closed ? nil : fileDescriptor }
+        if let fd { _ = sysClose(fd) }
+    }
+}

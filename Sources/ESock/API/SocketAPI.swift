@@ -1,0 +1,155 @@
+/// The socket API of Erlang/OTP's `socket` module, implemented by each backend.
+///
+/// Every call that can wait comes in two forms:
+/// - awaiting, with a ``Timeout`` (`.infinity` by default): suspends the calling task (never
+///   a loop thread) until the operation is done, failed, or timed out (the operation is then
+///   cancelled and ``SocketError/timeout`` thrown, with any partial data);
+/// - `nowait:`, with the caller's ``Mailbox``: never blocks; returns the result at once when
+///   it is there, or a ``Nowait/select(_:partial:)`` (poll) or
+///   ``Nowait/completion(_:partial:)`` (uring) and a message arrives in the mailbox later.
+///
+/// A socket belongs to the backend it was opened on; calls on it go to that backend through
+/// any `SocketAPI` value.
+public protocol SocketAPI: Sendable {
+    /// The backend in use: `.uring` or `.poll`.
+    var backend: Backend { get }
+    /// The backend in use, what was asked for, and why.
+    func info() -> BackendInfo
+    /// What ESock knows about `socket`: kind, owner, states, queues and counters.
+    func info(_ socket: Socket) -> SocketInfo
+
+    /// Opens a socket (OTP's `open/2,3,4`).
+    func open(_ domain: Domain, _ type: SocketType, _ protocol: SocketProtocol,
+              options: OpenOptions) throws(SocketError) -> Socket
+    /// Binds `socket` to `address`.
+    func bind(_ socket: Socket, _ address: SocketAddress) throws(SocketError)
+    /// Makes `socket` listen with `backlog` pending connections (OTP's default is 5).
+    func listen(_ socket: Socket, backlog: Int) throws(SocketError)
+
+    /// Accepts a connection.
+    func accept(_ socket: Socket, timeout: Timeout) async throws(SocketError) -> Socket
+    /// Accepts a connection without blocking.
+    func accept(_ socket: Socket, nowait caller: Mailbox, handle: Handle?) throws(SocketError) -> Nowait<Socket>
+
+    /// Connects `socket` to `address`.
+    func connect(_ socket: Socket, _ address: SocketAddress, timeout: Timeout) async throws(SocketError)
+    /// Starts connecting without blocking.
+    func connect(_ socket: Socket, _ address: SocketAddress, nowait caller: Mailbox,
+                 handle: Handle?) throws(SocketError) -> Nowait<Void>
+    /// Finishes a `nowait` connect after its `select` message (OTP's `connect/1`).
+    func connect(_ socket: Socket) throws(SocketError)
+
+    /// Sends all of `data` on a connected socket.
+    func send(_ socket: Socket, _ data: [UInt8], flags: MessageFlags, timeout: Timeout) async throws(SocketError)
+    /// Sends without blocking; `.ok(n)` when all was written, else the bytes written so far
+    /// are the `partial` value.
+    func send(_ socket: Socket, _ data: [UInt8], flags: MessageFlags, nowait caller: Mailbox,
+              handle: Handle?) throws(SocketError) -> Nowait<Int>
+    /// Sends a datagram to `address`.
+    func sendto(_ socket: Socket, _ data: [UInt8], to address: SocketAddress, flags: MessageFlags,
+                timeout: Timeout) async throws(SocketError)
+    /// Sends a datagram without blocking.
+    func sendto(_ socket: Socket, _ data: [UInt8], to address: SocketAddress, flags: MessageFlags,
+                nowait caller: Mailbox, handle: Handle?) throws(SocketError) -> Nowait<Int>
+    /// Sends a message with several buffers (and ancillary data) in one call.
+    func sendmsg(_ socket: Socket, _ message: OutgoingMessage, flags: MessageFlags,
+                 timeout: Timeout) async throws(SocketError)
+    /// Sends a message without blocking.
+    func sendmsg(_ socket: Socket, _ message: OutgoingMessage, flags: MessageFlags,
+                 nowait caller: Mailbox, handle: Handle?) throws(SocketError) -> Nowait<Int>
+
+    /// Receives: `length` 0 returns what is there (at least one byte); N > 0 on a stream
+    /// returns exactly N bytes unless the peer closes or the timeout passes.
+    func recv(_ socket: Socket, length: Int, flags: MessageFlags, timeout: Timeout) async throws(SocketError) -> [UInt8]
+    /// Receives without blocking.
+    func recv(_ socket: Socket, length: Int, flags: MessageFlags, nowait caller: Mailbox,
+              handle: Handle?) throws(SocketError) -> Nowait<[UInt8]>
+    /// Receives a datagram and its source.
+    func recvfrom(_ socket: Socket, length: Int, flags: MessageFlags, timeout: Timeout) async throws(SocketError) -> Datagram
+    /// Receives a datagram without blocking.
+    func recvfrom(_ socket: Socket, length: Int, flags: MessageFlags, nowait caller: Mailbox,
+                  handle: Handle?) throws(SocketError) -> Nowait<Datagram>
+    /// Receives a message into buffers of `bufferSizes` bytes (0: the socket's default),
+    /// with up to `controlSize` bytes of ancillary data.
+    func recvmsg(_ socket: Socket, bufferSizes: [Int], controlSize: Int, flags: MessageFlags,
+                 timeout: Timeout) async throws(SocketError) -> ReceivedMessage
+    /// Receives a message without blocking.
+    func recvmsg(_ socket: Socket, bufferSizes: [Int], controlSize: Int, flags: MessageFlags,
+                 nowait caller: Mailbox, handle: Handle?) throws(SocketError) -> Nowait<ReceivedMessage>
+
+    /// Shuts down reading, writing or both.
+    func shutdown(_ socket: Socket, _ how: ShutdownHow) throws(SocketError)
+    /// Closes the socket. Every caller waiting on it gets `abort(closed)`; later calls give
+    /// `closed` (closing again too).
+    func close(_ socket: Socket) throws(SocketError)
+    /// The local address.
+    func sockname(_ socket: Socket) throws(SocketError) -> SocketAddress
+    /// The peer's address.
+    func peername(_ socket: Socket) throws(SocketError) -> SocketAddress
+
+    /// Sets an option, validated against ESock's option table before the kernel sees it.
+    func setopt(_ socket: Socket, _ option: SocketOption, _ value: OptionValue) throws(SocketError)
+    /// Reads an option.
+    func getopt(_ socket: Socket, _ option: SocketOption) throws(SocketError) -> OptionValue
+
+    /// Cancels `caller`'s pending operation: afterwards no message of it is in, or will
+    /// reach, the mailbox. Throws `invalid(info)` when the caller has no such operation.
+    func cancel(_ socket: Socket, _ info: PendingInfo, caller: Mailbox) throws(SocketError)
+}
+
+/// A received datagram and where it came from.
+public struct Datagram: Sendable {
+    /// The sender, when the kernel reported one.
+    public var source: SocketAddress?
+    /// The data.
+    public var data: [UInt8]
+
+    public init(source: SocketAddress?, data: [UInt8]) {
+        self.source = source
+        self.data = data
+    }
+}
+
+/// Options for ``SocketAPI/open(_:_:_:options:)``.
+public struct OpenOptions: Sendable {
+    /// Register this socket (nil: the registry's default).
+    public var useRegistry: Bool?
+    /// A label for the owner, shown by `info` and usable as a registry filter.
+    public var owner: String
+
+    public init(useRegistry: Bool? = nil, owner: String = "") {
+        self.useRegistry = useRegistry
+        self.owner = owner
+    }
+}
+
+/// Returns the socket API for `backend` (default: `ESOCK_BACKEND`, else `.auto`).
+///
+/// `.auto` uses io_uring where the kernel and sandbox allow it and poll otherwise;
+/// ``SocketAPI/info()`` says which and why. `.uring` throws `invalid(backend(reason))` where
+/// io_uring is unavailable.
+public func socketAPI(_ backend: Backend = .processDefault) throws(SocketError) -> any SocketAPI {
+    if backend == .processDefault, let bad = Backend.invalidEnvironment {
+        throw .invalid(.argument("ESOCK_BACKEND=\(bad) is not one of uring, poll, auto"))
+    }
+    let (engine, reason) = try Engines.resolve(backend)
+    switch engine {
+    case let e as URingEngine: return URingSocketAPI(engine: e, requested: backend, reason: reason)
+    case let e as PollEngine: return PollSocketAPI(engine: e, requested: backend, reason: reason)
+    default: throw .invalid(.backend("unknown engine"))
+    }
+}
+
+/// The io_uring (completion) implementation of ``SocketAPI``.
+public struct URingSocketAPI: EngineBackedAPI {
+    let engine: any Engine
+    let requested: Backend
+    let reason: String
+}
+
+/// The epoll (select) implementation of ``SocketAPI``.
+public struct PollSocketAPI: EngineBackedAPI {
+    let engine: any Engine
+    let requested: Backend
+    let reason: String
+}

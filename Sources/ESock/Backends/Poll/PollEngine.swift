@@ -1,0 +1,154 @@
+import CESockLinux
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The poll backend: epoll readiness with OTP's Unix (select) semantics.
+///
+/// A `nowait` call that cannot finish at once makes the caller the current waiter of its
+/// direction (or queues it behind the current one) and returns a ``SelectInfo``. When the
+/// socket becomes ready the current waiter alone gets `select` and must call again; the
+/// others stay locked out until it has.
+final class PollEngine: Engine {
+    let kind = Backend.poll
+    let nonblockingDescriptors = true
+    let timesOutInKernel = false
+    private let loop: EpollLoop
+
+    init() throws(SocketError) {
+        var engine: PollEngine?
+        _ = engine
+        loop = try EpollLoop { socket, events in
+            (socket.engine as? PollEngine)?.ready(socket, events: events)
+        }
+        engine = self
+    }
+
+    var details: [String: String] { ["mechanism": "epoll (edge-triggered)"] }
+
+    func register(_ socket: Socket) throws(SocketError) {
+        try loop.add(socket)
+    }
+
+    func begin(_ socket: Socket, _ request: Request, caller: Mailbox, handle: Handle?,
+               deadline: ContinuousClock.Instant?) throws(SocketError) -> Begin {
+        try socket.state.withLock { st throws(SocketError) -> Begin in
+            if st.closed { throw .closed }
+            let d = request.direction
+            let tag = request.tag
+            if let cur = st[d].current, cur.caller === caller, cur.phase != .queued {
+                // The current caller calls again (after `select`, or to replace its handle).
+                let outcome: Attempt
+                if tag == .connect, cur.tag == .connect {
+                    outcome = connectProgress(socket).map { .done($0) } ?? .wouldBlock
+                } else {
+                    outcome = attempt(socket, request, &st)
+                }
+                switch outcome {
+                case .done(let status):
+                    finish(socket, d, tag, status, &st)
+                    return .done(status)
+                case .partial(let status):
+                    return .pending(wait(cur, handle, request, d, &st), partial: status)
+                case .wouldBlock:
+                    return .pending(wait(cur, handle, request, d, &st), partial: nil)
+                }
+            }
+            if st[d].contains(caller) { throw .invalid(.state) }
+            if st[d].isBusy {
+                let w = Waiter(caller: caller, handle: handle ?? Handle(), request: request, phase: .queued, deadline: nil)
+                st[d].queued.append(w)
+                st.counters.waited(d)
+                return .pending(.select(SelectInfo(tag: tag, handle: w.handle)), partial: nil)
+            }
+            let outcome = attempt(socket, request, &st)
+            let partial: CompletionStatus?
+            switch outcome {
+            case .done(let status):
+                st.counters.record(tag, status)
+                if tag == .connect, case .ok = status { st.writeStates.insert(.connected) }
+                return .done(status)
+            case .partial(let status): partial = status
+            case .wouldBlock: partial = nil
+            }
+            let w = Waiter(caller: caller, handle: handle ?? Handle(), request: request, phase: .waiting, deadline: nil)
+            st[d].current = w
+            st.counters.waited(d)
+            if tag == .connect { st.writeStates.insert(.connecting) }
+            if let partial { st.counters.record(tag, partial) }
+            return .pending(.select(SelectInfo(tag: tag, handle: w.handle)), partial: partial)
+        }
+    }
+
+    /// The current waiter goes back to waiting for readiness, under a fresh handle.
+    private func wait(_ w: Waiter, _ handle: Handle?, _ request: Request, _ d: Direction,
+                      _ st: inout SocketState) -> PendingInfo {
+        w.phase = .waiting
+        w.handle = handle ?? Handle()
+        w.request = request
+        st.counters.waited(d)
+        return .select(SelectInfo(tag: request.tag, handle: w.handle))
+    }
+
+    /// The current operation of `d` finished: the next caller in line gets `select`.
+    private func finish(_ socket: Socket, _ d: Direction, _ tag: OperationTag, _ status: CompletionStatus,
+                        _ st: inout SocketState) {
+        st.counters.record(tag, status)
+        if tag == .connect {
+            st.writeStates.remove(.connecting)
+            if case .ok = status { st.writeStates.insert(.connected) }
+        }
+        activateNext(socket, d, &st)
+    }
+
+    private func activateNext(_ socket: Socket, _ d: Direction, _ st: inout SocketState) {
+        st[d].current = nil
+        guard let next = st[d].queued.popFirst() else { return }
+        next.phase = .selected
+        st[d].current = next
+        next.caller.post(.select(socket, next.handle))
+    }
+
+    /// Called on the loop thread when epoll reports `events` for `socket`.
+    func ready(_ socket: Socket, events: UInt32) {
+        let err = EPOLLERR.rawValue | EPOLLHUP.rawValue
+        let readable = events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | err) != 0
+        let writable = events & (EPOLLOUT.rawValue | err) != 0
+        socket.state.withLock { st in
+            guard !st.closed else { return }
+            var directions: [Direction] = []
+            if readable { directions += [.accept, .read] }
+            if writable { directions.append(.write) }
+            for d in directions {
+                guard let w = st[d].current, w.phase == .waiting else { continue }
+                w.phase = .selected
+                w.caller.post(.select(socket, w.handle))
+            }
+        }
+    }
+
+    func cancel(_ socket: Socket, _ info: PendingInfo, caller: Mailbox) throws(SocketError) {
+        try socket.state.withLock { st throws(SocketError) in
+            if st.closed { throw .closed }
+            let d = Direction(info.tag)
+            if st[d].removeQueued(handle: info.handle, caller: caller) != nil { return }
+            if let cur = st[d].current, cur.caller === caller, cur.handle == info.handle {
+                _ = caller.purge(socket: socket, handle: info.handle)
+                if cur.tag == .connect { st.writeStates.remove(.connecting) }
+                activateNext(socket, d, &st)
+                return
+            }
+            throw .invalid(.info("no \(info.tag) operation \(info.handle) of this caller"))
+        }
+    }
+
+    func close(_ socket: Socket) throws(SocketError) {
+        try socket.state.withLock { st throws(SocketError) in
+            if st.closed { throw .closed }
+            markClosed(socket, &st)
+            _ = abortAll(socket, &st, reason: .closed)
+            loop.remove(socket)
+            sysClose(socket.fileDescriptor)
+        }
+    }
+}

@@ -1,0 +1,197 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The uring backend: io_uring with completion semantics (OTP's Windows model on Linux).
+///
+/// A `nowait` call first tries a send or receive without blocking; what cannot finish at
+/// once becomes a kernel operation (IORING_OP_ACCEPT, CONNECT, RECV, SEND, RECVMSG,
+/// SENDMSG) and the call returns a ``CompletionInfo``. The caller's mailbox later gets
+/// `completion` with the result; no second call is needed. Cancelled operations that the
+/// kernel finished anyway leave their result in the socket's stash for the next caller.
+final class URingEngine: Engine {
+    let kind = Backend.uring
+    let nonblockingDescriptors = false
+    let timesOutInKernel = true
+    private let loop: URingLoop
+    let probe: URingProbe
+
+    init(probe: URingProbe) throws(SocketError) {
+        self.probe = probe
+        let box = UncheckedBox(WeakEngine())
+        loop = try URingLoop(flags: probe.setupFlags) { op, res in
+            box.value.engine?.completed(op, res)
+        }
+        box.value.engine = self
+    }
+
+    private final class WeakEngine { weak var engine: URingEngine? }
+
+    var details: [String: String] {
+        ["mechanism": "io_uring",
+         "setup_flags": probe.setupFlagNames.isEmpty ? "none" : probe.setupFlagNames.joined(separator: "|")]
+    }
+
+    func register(_ socket: Socket) throws(SocketError) {}
+
+    private static func directlyTried(_ tag: OperationTag) -> Bool {
+        tag != .accept && tag != .connect
+    }
+
+    func begin(_ socket: Socket, _ request: Request, caller: Mailbox, handle: Handle?,
+               deadline: ContinuousClock.Instant?) throws(SocketError) -> Begin {
+        try socket.state.withLock { st throws(SocketError) -> Begin in
+            if st.closed { throw .closed }
+            let d = request.direction
+            let tag = request.tag
+            if st[d].contains(caller) { throw .invalid(.state) }
+            let h = handle ?? Handle()
+            let info = PendingInfo.completion(CompletionInfo(tag: tag, handle: h))
+            if st[d].isBusy {
+                st[d].queued.append(Waiter(caller: caller, handle: h, request: request, phase: .queued, deadline: deadline))
+                st.counters.waited(d)
+                return .pending(info, partial: nil)
+            }
+            let stream = socket.type == .stream
+            var request = request
+            var partial: CompletionStatus?
+            if let kept = st.stash.take(for: request, stream: stream) {
+                guard case .more(let bytes) = kept else { return .done(kept) }
+                partial = .data(bytes)
+                request = request.remaining(after: bytes.count)
+            } else if Self.directlyTried(tag) {
+                switch attempt(socket, request, &st) {
+                case .done(let status):
+                    st.counters.record(tag, status)
+                    return .done(status)
+                case .partial(let status):
+                    st.counters.record(tag, status)
+                    partial = status
+                    if case .data(let bytes) = status { request = request.remaining(after: bytes.count) }
+                    if case .sent(let n) = status { request = request.advanced(by: n) }
+                case .wouldBlock:
+                    break
+                }
+            }
+            let w = Waiter(caller: caller, handle: h, request: request, phase: .waiting, deadline: deadline)
+            st[d].current = w
+            st.counters.waited(d)
+            if tag == .connect { st.writeStates.insert(.connecting) }
+            submit(socket, w, &st)
+            return .pending(info, partial: partial)
+        }
+    }
+
+    private func submit(_ socket: Socket, _ w: Waiter, _ st: inout SocketState) {
+        let op = URingOperation(socket: socket, waiter: w, rcvbuf: st.otp.rcvbuf)
+        w.inFlight = op
+        st.inFlight += 1
+        loop.send(.submit(op))
+    }
+
+    /// Called on the loop thread with each operation's final CQE result.
+    func completed(_ op: URingOperation, _ res: Int32) {
+        let socket = op.socket
+        socket.state.withLock { st in
+            let closed = st.closed
+            let outcome = op.complete(res) { fd in
+                if closed { sysClose(fd); return .error(.closed) }
+                return accepted(fd: fd, from: socket)
+            }
+            let status: CompletionStatus
+            switch outcome {
+            case .resubmit where !op.cancelled && !st.closed:
+                loop.send(.submit(op))
+                return
+            case .resubmit:
+                status = op.bytesSent > 0 ? .sent(op.bytesSent) : .error(.closed)
+            case .final(let s):
+                status = s
+            }
+            st.inFlight -= 1
+            let d = op.direction
+            op.waiter.inFlight = nil
+            if op.cancelled {
+                if st[d].draining === op { st[d].draining = nil }
+                if st.closed {
+                    if case .accepted(let s) = status { try? s.engine.close(s) }
+                    if st.inFlight == 0 { sysClose(socket.fileDescriptor) }
+                    return
+                }
+                st.stash.keep(status, stream: socket.type == .stream)
+                activateNext(socket, d, &st)
+                return
+            }
+            if st[d].current === op.waiter { st[d].current = nil }
+            let tag = op.waiter.tag
+            st.counters.record(tag, status)
+            if tag == .connect {
+                st.writeStates.remove(.connecting)
+                if case .ok = status { st.writeStates.insert(.connected) }
+            }
+            op.waiter.caller.post(.completion(socket, op.waiter.handle, status))
+            activateNext(socket, d, &st)
+        }
+    }
+
+    /// Starts the next queued operation of `d`, serving it from the stash when possible.
+    private func activateNext(_ socket: Socket, _ d: Direction, _ st: inout SocketState) {
+        guard st[d].current == nil, st[d].draining == nil else { return }
+        while let next = st[d].queued.popFirst() {
+            if let kept = st.stash.take(for: next.request, stream: socket.type == .stream) {
+                next.caller.post(.completion(socket, next.handle, kept))
+                continue
+            }
+            next.phase = .waiting
+            st[d].current = next
+            submit(socket, next, &st)
+            return
+        }
+    }
+
+    func cancel(_ socket: Socket, _ info: PendingInfo, caller: Mailbox) throws(SocketError) {
+        try socket.state.withLock { st throws(SocketError) in
+            if st.closed { throw .closed }
+            let d = Direction(info.tag)
+            if st[d].removeQueued(handle: info.handle, caller: caller) != nil { return }
+            if let cur = st[d].current, cur.caller === caller, cur.handle == info.handle,
+               let op = cur.inFlight {
+                op.cancelled = true
+                st[d].current = nil
+                st[d].draining = op
+                if cur.tag == .connect { st.writeStates.remove(.connecting) }
+                loop.send(.cancel(op))
+                return
+            }
+            // Finished already, but the caller has not taken the message: take it back and
+            // keep its result for the next caller.
+            if case .completion(_, _, let status)? = caller.purge(socket: socket, handle: info.handle) {
+                st.stash.keep(status, stream: socket.type == .stream)
+                return
+            }
+            throw .invalid(.info("no \(info.tag) operation \(info.handle) of this caller"))
+        }
+    }
+
+    func close(_ socket: Socket) throws(SocketError) {
+        try socket.state.withLock { st throws(SocketError) in
+            if st.closed { throw .closed }
+            markClosed(socket, &st)
+            for d in Direction.allCases {
+                if let op = st[d].current?.inFlight {
+                    op.cancelled = true
+                    st[d].draining = op
+                }
+            }
+            _ = abortAll(socket, &st, reason: .closed)
+            for s in st.stash.drainAccepted() { try? s.engine.close(s) }
+            st.stash = Stash()
+            if st.inFlight > 0 {
+                // The descriptor closes when the last of these operations has completed.
+                loop.send(.cancelDescriptor(socket.fileDescriptor))
+            } else {
+                sysClose(socket.fileDescriptor)
+            }
+        }
+    }
+}

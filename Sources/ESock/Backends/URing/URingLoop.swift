@@ -1,0 +1,154 @@
+import CESockLinux
+import CURing
+import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The uring backend's event loop: one thread that owns the ring, the only submitter
+/// (so the ring can use SINGLE_ISSUER|DEFER_TASKRUN), and lives as long as the process
+/// (a thread that exits cancels the requests it submitted).
+///
+/// Other threads hand it work through a command queue and wake it with an eventfd that has
+/// a read pending in the ring.
+final class URingLoop: @unchecked Sendable {
+    enum Command: Sendable {
+        case submit(URingOperation)
+        case cancel(URingOperation)
+        case cancelDescriptor(Int32)
+    }
+
+    /// user_data of CQEs the loop ignores (linked timeouts, cancel requests).
+    private static let ignored: UInt64 = 0
+    /// user_data of the eventfd read that wakes the loop.
+    private static let wake: UInt64 = 1
+
+    private var ring = io_uring()
+    private let wakeFD: Int32
+    private let wakeBuffer = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+    private let commands = Mutex<[Command]>([])
+    private var thread = pthread_t()
+    private let onCompletion: (URingOperation, Int32) -> Void
+
+    /// Starts the loop thread and sets up its ring there; throws the setup error.
+    init(flags: UInt32, entries: UInt32 = 1024,
+         onCompletion: @escaping (URingOperation, Int32) -> Void) throws(SocketError) {
+        self.onCompletion = onCompletion
+        let efd = eventfd(0, Int32(EFD_CLOEXEC))
+        guard efd >= 0 else { throw .errno(.current) }
+        wakeFD = efd
+        let ready = DispatchSemaphore(value: 0)
+        let setup = Mutex<Int32>(0)
+        let box = UncheckedBox(self)
+        LoopThread.start(name: "esock-uring") {
+            let loop = box.value
+            loop.thread = pthread_self()
+            var params = io_uring_params()
+            params.flags = flags
+            let r = io_uring_queue_init_params(entries, &loop.ring, &params)
+            setup.withLock { $0 = r }
+            ready.signal()
+            if r == 0 { loop.run() }
+        }
+        ready.wait()
+        let r = setup.withLock { $0 }
+        if r < 0 {
+            close(efd)
+            throw .invalid(.backend("io_uring setup failed: " + URingProbe.explain(Errno(rawValue: -r))))
+        }
+    }
+
+    /// Queues a command for the loop thread and wakes it when needed.
+    func send(_ command: Command) {
+        let first = commands.withLock { c -> Bool in
+            c.append(command)
+            return c.count == 1
+        }
+        // The loop drains the queue before it sleeps again, so only the first command after
+        // a drain needs to wake it, and never when the loop itself is the sender.
+        if first && pthread_equal(pthread_self(), thread) == 0 {
+            var one: UInt64 = 1
+            _ = write(wakeFD, &one, 8)
+        }
+    }
+
+    private func sqe() -> UnsafeMutablePointer<io_uring_sqe> {
+        while true {
+            if let s = io_uring_get_sqe(&ring) { return s }
+            _ = io_uring_submit(&ring)
+        }
+    }
+
+    private func armWake() {
+        let s = sqe()
+        io_uring_prep_read(s, wakeFD, wakeBuffer, 8, 0)
+        io_uring_sqe_set_data64(s, Self.wake)
+    }
+
+    private func prepare(_ command: Command) {
+        switch command {
+        case .submit(let op):
+            let deadline = op.waiter.deadline
+            if deadline != nil && io_uring_sq_space_left(&ring) < 2 { _ = io_uring_submit(&ring) }
+            let s = sqe()
+            op.prepare(s)
+            io_uring_sqe_set_data64(s, UInt64(UInt(bitPattern: Unmanaged.passRetained(op).toOpaque())))
+            if let deadline {
+                s.pointee.flags |= esock_iosqe_io_link
+                let t = sqe()
+                io_uring_prep_link_timeout(t, op.timeout(until: deadline), 0)
+                io_uring_sqe_set_data64(t, Self.ignored)
+            }
+        case .cancel(let op):
+            let s = sqe()
+            io_uring_prep_cancel64(s, UInt64(UInt(bitPattern: Unmanaged.passUnretained(op).toOpaque())), 0)
+            io_uring_sqe_set_data64(s, Self.ignored)
+        case .cancelDescriptor(let fd):
+            let s = sqe()
+            io_uring_prep_cancel_fd(s, fd, UInt32(esock_async_cancel_all))
+            io_uring_sqe_set_data64(s, Self.ignored)
+        }
+    }
+
+    private func run() {
+        armWake()
+        let batch = 256
+        let cqes = UnsafeMutablePointer<UnsafeMutablePointer<io_uring_cqe>?>.allocate(capacity: batch)
+        var pending: [Command] = []
+        while true {
+            commands.withLock { swap(&pending, &$0) }
+            for c in pending { prepare(c) }
+            pending.removeAll(keepingCapacity: true)
+            let r = io_uring_submit_and_wait(&ring, 1)
+            if r < 0 && r != -EINTR && r != -EBUSY && r != -EAGAIN {
+                // Nothing sensible is left to do for an unusable ring but not to spin.
+                usleep(1000)
+            }
+            while true {
+                let n = Int(esock_peek_batch(&ring, cqes, UInt32(batch)))
+                if n == 0 { break }
+                for i in 0..<n {
+                    let cqe = cqes[i]!
+                    let data = cqe.pointee.user_data
+                    let res = cqe.pointee.res
+                    switch data {
+                    case Self.ignored: break
+                    case Self.wake: armWake()
+                    default:
+                        let op = Unmanaged<URingOperation>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(data))!)
+                            .takeRetainedValue()
+                        onCompletion(op, res)
+                    }
+                }
+                io_uring_cq_advance(&ring, UInt32(n))
+            }
+        }
+    }
+}
+
+/// Carries a non-Sendable reference into the loop thread that owns it from then on.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,163 @@
+import CURing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One operation in the kernel: the request, the memory the kernel reads or writes while it
+/// runs, and what to do with its completion. Retained from submission to its final CQE
+/// (its address is the CQE's user_data).
+final class URingOperation: @unchecked Sendable {
+    let socket: Socket
+    let waiter: Waiter
+    private(set) var request: Request
+    /// Cancelled by the caller or by close: the result goes to the stash (or is dropped).
+    var cancelled = false
+
+    private var buffer: UnsafeMutableRawBufferPointer?
+    private var header: MessageHeader?
+    private var address: UnsafeMutablePointer<SockaddrStorage>?
+    private let timespec: UnsafeMutablePointer<__kernel_timespec>
+    /// Bytes of a send already written by earlier submissions.
+    private var sent = 0
+    private let sendTotal: Int
+    /// The recv length asked for (0: any).
+    private let recvLength: Int
+
+    /// The outcome of a CQE.
+    enum Outcome {
+        case final(CompletionStatus)
+        case resubmit
+    }
+
+    init(socket: Socket, waiter: Waiter, rcvbuf: Int) {
+        self.socket = socket
+        self.waiter = waiter
+        self.request = waiter.request
+        timespec = .allocate(capacity: 1)
+        timespec.initialize(to: __kernel_timespec())
+        let stream = socket.type == .stream
+        switch waiter.request {
+        case .recv(let length, _):
+            recvLength = length
+            buffer = .allocate(byteCount: length > 0 ? length : (stream ? rcvbuf : 65536), alignment: 16)
+            sendTotal = 0
+        case .send(let data, _):
+            recvLength = 0
+            sendTotal = data.count
+            let b = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: 16)
+            b.copyBytes(from: data)
+            buffer = b
+        case .sendto(let data, _, _):
+            recvLength = 0
+            sendTotal = data.count
+        case .sendmsg(let m, _, _):
+            recvLength = 0
+            sendTotal = m.count
+        case .connect(let a):
+            recvLength = 0
+            sendTotal = 0
+            address = .allocate(capacity: 1)
+            address!.initialize(to: a)
+        case .recvfrom(let length, _):
+            recvLength = length
+            sendTotal = 0
+        default:
+            recvLength = 0
+            sendTotal = 0
+        }
+        prepareHeader()
+    }
+
+    private func prepareHeader() {
+        let stream = socket.type == .stream
+        switch request {
+        case .recvfrom(let length, _):
+            header = MessageHeader(receiving: [length > 0 ? length : (stream ? 8192 : 65536)], controlSize: 0, named: true)
+        case .recvmsg(let sizes, let control, _):
+            header = MessageHeader(receiving: sizes.map { $0 > 0 ? $0 : 8192 }, controlSize: control, named: !stream)
+        case .sendto(let data, let to, _):
+            header = MessageHeader(sending: OutgoingMessage(iov: [Array(data.dropFirst(sent))]), to: to)
+        case .sendmsg(let m, let to, _):
+            guard case .sendmsg(let rest, _, _) = request.advanced(by: sent) else { return }
+            header = MessageHeader(sending: rest.iov.isEmpty ? m : rest, to: to)
+        default:
+            break
+        }
+    }
+
+    var direction: Direction { request.direction }
+
+    /// Fills `sqe` for this operation.
+    func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>) {
+        let fd = socket.fileDescriptor
+        let nosignal = Int32(MSG_NOSIGNAL)
+        switch request {
+        case .accept:
+            io_uring_prep_accept(sqe, fd, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
+        case .connect:
+            address!.pointee.withSockaddr { sa, len in io_uring_prep_connect(sqe, fd, sa, len.pointee) }
+        case .recv(_, let flags):
+            io_uring_prep_recv(sqe, fd, buffer!.baseAddress, buffer!.count, flags)
+        case .send(_, let flags):
+            io_uring_prep_send(sqe, fd, buffer!.baseAddress! + sent, sendTotal - sent, flags | nosignal)
+        case .recvfrom(_, let flags), .recvmsg(_, _, let flags):
+            io_uring_prep_recvmsg(sqe, fd, header!.msg, UInt32(bitPattern: flags))
+        case .sendto(_, _, let flags), .sendmsg(_, _, let flags):
+            io_uring_prep_sendmsg(sqe, fd, header!.msg, UInt32(bitPattern: flags | nosignal))
+        }
+    }
+
+    /// Fills `ts` for a linked timeout ending at `deadline`.
+    func timeout(until deadline: ContinuousClock.Instant) -> UnsafeMutablePointer<__kernel_timespec> {
+        let left = max(ContinuousClock.now.duration(to: deadline), .zero)
+        let (s, atto) = left.components
+        timespec.pointee.tv_sec = s
+        timespec.pointee.tv_nsec = atto / 1_000_000_000
+        return timespec
+    }
+
+    /// Interprets the CQE result `res`. `accept` wraps an accepted descriptor.
+    func complete(_ res: Int32, accept: (Int32) -> CompletionStatus) -> Outcome {
+        let stream = socket.type == .stream
+        if res == -EAGAIN || res == -EINTR { return .resubmit }
+        if res == -ECANCELED {
+            // Our own cancel (caller or close) or the linked timeout firing.
+            return .final(.error(cancelled ? .closed : .timeout))
+        }
+        if res < 0 { return .final(.error(.errno(Errno(rawValue: -res)))) }
+        let n = Int(res)
+        switch request {
+        case .accept:
+            return .final(accept(res))
+        case .connect:
+            return .final(.ok)
+        case .recv:
+            if n == 0 && stream && buffer!.count > 0 { return .final(.error(.closed)) }
+            let d = Array(UnsafeRawBufferPointer(rebasing: buffer![..<n]))
+            return .final(recvLength > 0 && n < recvLength && stream ? .more(d) : .data(d))
+        case .recvfrom:
+            if n == 0 && stream { return .final(.error(.closed)) }
+            return .final(.datagram(source: header!.source, data: header!.firstBytes(n)))
+        case .recvmsg:
+            if n == 0 && stream && header!.capacity > 0 { return .final(.error(.closed)) }
+            return .final(.message(header!.received(count: n)))
+        case .send, .sendto, .sendmsg:
+            sent += n
+            if stream && sent < sendTotal && !cancelled {
+                prepareHeader()
+                return .resubmit
+            }
+            return .final(.sent(sent))
+        }
+    }
+
+    /// Bytes written so far (for a send cut short).
+    var bytesSent: Int { sent }
+
+    deinit {
+        buffer?.deallocate()
+        address?.deinitialize(count: 1)
+        address?.deallocate()
+        timespec.deallocate()
+    }
+}

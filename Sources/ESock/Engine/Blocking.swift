@@ -1,0 +1,125 @@
+extension Engine {
+    /// Runs `request` to the end for an awaiting call, on the same path as `nowait` calls:
+    /// start it with a private mailbox, wait for its message, call again on `select`,
+    /// continue after a partial result, cancel on timeout or task cancellation.
+    ///
+    /// Returns the final status (`.data` with every byte for a stream recv of N bytes,
+    /// `.sent(total)` for a send); throws the error with partial data attached: what was
+    /// received, or (for a send cut short) what was not sent.
+    func perform(_ socket: Socket, _ request: Request, timeout: Timeout) async throws(SocketError) -> CompletionStatus {
+        let deadline: ContinuousClock.Instant? = timeout == .nowait ? .now : timeout.deadline()
+        var run = Run(request: request, stream: socket.type == .stream)
+        let mailbox = Mailbox()
+        while true {
+            if Task.isCancelled { throw run.failure(.cancelled) }
+            let begun: Begin
+            do {
+                begun = try begin(socket, run.request, caller: mailbox, handle: nil,
+                                  deadline: timesOutInKernel ? deadline : nil)
+            } catch {
+                throw run.failure(error)
+            }
+            let info: PendingInfo
+            switch begun {
+            case .done(let status):
+                if let r = try run.absorb(status, final: true) { return r }
+                continue
+            case .pending(let i, let partial):
+                info = i
+                if let partial, let r = try run.absorb(partial, final: false) { return r }
+            }
+            // uring: a finite timeout is linked to the kernel operation, whose completion
+            // then reports it; wait without a timer of our own.
+            let wait: Timeout = timesOutInKernel ? .infinity : (deadline.map { d in
+                .finite(max(ContinuousClock.now.duration(to: d), .zero))
+            } ?? .infinity)
+            guard let message = await mailbox.receive(timeout: wait) else {
+                // Timed out or the task was cancelled. If the operation finished meanwhile,
+                // cancel keeps its result in the socket's stash for the next caller.
+                try? cancel(socket, info, caller: mailbox)
+                throw run.failure(Task.isCancelled ? .cancelled : .timeout)
+            }
+            switch message {
+            case .select:
+                continue
+            case .abort(_, _, let reason):
+                throw run.failure(reason)
+            case .completion(_, _, let status):
+                if let r = try run.absorb(status, final: true) { return r }
+            }
+        }
+    }
+}
+
+/// The running totals of one awaiting call.
+private struct Run {
+    var request: Request
+    let stream: Bool
+    let wanted: Int
+    var received: [UInt8] = []
+    var sent = 0
+
+    init(request: Request, stream: Bool) {
+        self.request = request
+        self.stream = stream
+        if case .recv(let n, _) = request { wanted = n } else { wanted = 0 }
+    }
+
+    /// Folds a partial (`final` false) or final result into the totals; returns the call's
+    /// result when it is complete, nil to go on.
+    mutating func absorb(_ status: CompletionStatus, final: Bool) throws(SocketError) -> CompletionStatus? {
+        switch status {
+        case .data(let d), .more(let d):
+            received += d
+            if !stream || wanted == 0 { return final ? .data(received) : nil }
+            if received.count >= wanted { return .data(received) }
+            request = request.remainingRecv(wanted - received.count)
+            return nil
+        case .sent(let n):
+            sent += n
+            request = request.advanced(by: n)
+            if !stream || request.unsentBytes == 0 { return final || request.unsentBytes == 0 ? .sent(sent) : nil }
+            return nil
+        case .error(let e):
+            throw failure(e)
+        default:
+            return final ? status : nil
+        }
+    }
+
+    /// `reason` with what was received, or what is left to send, attached.
+    func failure(_ reason: SocketError) -> SocketError {
+        if case .partial = reason { return reason }
+        if !received.isEmpty { return .with(reason, partial: received) }
+        if sent > 0 || reason == .timeout || reason == .cancelled, let rest = request.unsentData {
+            return .with(reason, partial: rest)
+        }
+        return reason
+    }
+}
+
+extension Request {
+    /// A stream recv for `n` more bytes.
+    func remainingRecv(_ n: Int) -> Request {
+        if case .recv(_, let f) = self { return .recv(length: n, flags: f) }
+        return self
+    }
+
+    /// Bytes a send request still has to write.
+    var unsentBytes: Int {
+        switch self {
+        case .send(let d, _), .sendto(let d, _, _): return d.count
+        case .sendmsg(let m, _, _): return m.count
+        default: return 0
+        }
+    }
+
+    /// The data a send request still has to write, nil for other requests.
+    var unsentData: [UInt8]? {
+        switch self {
+        case .send(let d, _), .sendto(let d, _, _): return d
+        case .sendmsg(let m, _, _): return m.iov.flatMap { $0 }
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,104 @@
+/// The outcome of starting (or retrying) an operation.
+enum Begin {
+    /// Finished at once with this result.
+    case done(CompletionStatus)
+    /// Pending; a message with the info's handle will arrive. `partial` is what already
+    /// moved (received bytes, or `.sent(n)`).
+    case pending(PendingInfo, partial: CompletionStatus?)
+}
+
+/// What a backend is: the one place where the select (poll) and completion (uring) models
+/// differ. Everything else (arguments, blocking calls, timeouts, the public API) is shared.
+protocol Engine: AnyObject, Sendable {
+    /// `.poll` or `.uring`.
+    var kind: Backend { get }
+    /// poll: descriptors are O_NONBLOCK. uring: they stay blocking (io_uring would
+    /// otherwise fail operations with EAGAIN instead of waiting).
+    var nonblockingDescriptors: Bool { get }
+    /// uring: finite timeouts are linked to the kernel operation, so a blocking call waits
+    /// for the completion without a timer of its own.
+    var timesOutInKernel: Bool { get }
+
+    /// Starts watching a new socket.
+    func register(_ socket: Socket) throws(SocketError)
+    /// Starts, or (poll, the current caller) retries, an operation for `caller`.
+    func begin(_ socket: Socket, _ request: Request, caller: Mailbox, handle: Handle?,
+               deadline: ContinuousClock.Instant?) throws(SocketError) -> Begin
+    /// Cancels `caller`'s operation `info`: afterwards no message of it is in, or will reach,
+    /// the caller's mailbox.
+    func cancel(_ socket: Socket, _ info: PendingInfo, caller: Mailbox) throws(SocketError)
+    /// Closes the socket, aborting every waiting caller.
+    func close(_ socket: Socket) throws(SocketError)
+    /// The backend's description for `info()`.
+    var details: [String: String] { get }
+}
+
+extension Engine {
+    /// Opens a descriptor suited to this engine and wraps it in a registered ``Socket``.
+    func open(_ domain: Domain, _ type: SocketType, _ proto: SocketProtocol,
+              useRegistry: Bool?, owner: String) throws(SocketError) -> Socket {
+        let fd: Int32
+        do {
+            fd = try sysSocket(domain.raw, type.raw, proto.raw, nonblocking: nonblockingDescriptors)
+        } catch {
+            throw .errno(error)
+        }
+        return try adopt(fd: fd, domain: domain, type: type,
+                         protocol: SocketProtocol.resolved(proto, domain: domain, type: type),
+                         useRegistry: useRegistry, owner: owner, connected: false)
+    }
+
+    /// Wraps a descriptor (new, or accepted) in a ``Socket`` and starts watching it.
+    func adopt(fd: Int32, domain: Domain, type: SocketType, protocol proto: SocketProtocol,
+               useRegistry: Bool?, owner: String, connected: Bool) throws(SocketError) -> Socket {
+        let s = Socket(fd: fd, domain: domain, type: type, protocol: proto, engine: self,
+                       usesRegistry: useRegistry ?? SocketRegistry.enabled, owner: owner, connected: connected)
+        do {
+            try register(s)
+        } catch {
+            s.state.withLock { $0.closed = true }
+            sysClose(fd)
+            throw error
+        }
+        if s.usesRegistry { SocketRegistry.add(s) }
+        return s
+    }
+
+    /// The socket accepted on descriptor `fd` from `listener`.
+    func accepted(fd: Int32, from listener: Socket) -> CompletionStatus {
+        do {
+            let s = try adopt(fd: fd, domain: listener.domain, type: listener.type, protocol: listener.protocol,
+                              useRegistry: listener.usesRegistry, owner: listener.owner, connected: true)
+            return .accepted(s)
+        } catch {
+            return .error(error)
+        }
+    }
+
+    /// Bookkeeping shared by both backends when a socket closes: registry and states.
+    func markClosed(_ socket: Socket, _ state: inout SocketState) {
+        state.closed = true
+        state.readStates = [.closed]
+        state.writeStates = [.closed]
+        if socket.usesRegistry { SocketRegistry.remove(socket) }
+    }
+
+    /// Sends every waiting caller of `state` an abort, and drops any select or completion
+    /// message of theirs still queued, so each gets exactly one message: the abort.
+    func abortAll(_ socket: Socket, _ state: inout SocketState, reason: SocketError) -> [Waiter] {
+        var aborted: [Waiter] = []
+        for d in Direction.allCases {
+            var q = state[d]
+            if let c = q.current { aborted.append(c) }
+            aborted.append(contentsOf: q.queued)
+            q.current = nil
+            q.queued.removeAll()
+            state[d] = q
+        }
+        for w in aborted {
+            _ = w.caller.purge(socket: socket, handle: w.handle)
+            w.caller.post(.abort(socket, w.handle, reason))
+        }
+        return aborted
+    }
+}

@@ -1,0 +1,47 @@
+import Testing
+@testable import ESock
+
+/// The backends the conformance suite runs on: poll always, uring where io_uring is usable.
+/// A uring case on a machine that blocks io_uring is recorded as skipped with the reason.
+enum TestBackends {
+    /// Every concrete backend; parameterize tests over this.
+    static let all: [Backend] = [.poll, .uring]
+
+    /// Why uring cannot run here, or nil.
+    static var uringUnavailable: String? { URingProbe.current.unavailable }
+
+    /// The API for `backend`, or nil (with the reason) when it cannot run here.
+    static func api(_ backend: Backend) throws -> (any SocketAPI)? {
+        if backend == .uring, let why = uringUnavailable {
+            print("ESockTests: skipping uring case: \(why)")
+            return nil
+        }
+        return try socketAPI(backend)
+    }
+}
+
+/// A connected TCP (or Unix stream) pair plus its listener, closed by `close()`.
+struct StreamPair {
+    let api: any SocketAPI
+    let listener: Socket
+    let client: Socket
+    let server: Socket
+
+    static func make(_ api: any SocketAPI, domain: Domain = .inet) async throws -> StreamPair {
+        let l = try api.open(domain, .stream, domain == .local ? .default : .tcp)
+        switch domain {
+        case .local: try api.bind(l, .abstract(name: Array("esock-test-\(UInt64.random(in: 0...UInt64.max))".utf8)))
+        default: try api.bind(l, .loopback)
+        }
+        try api.listen(l, backlog: 16)
+        let addr = try api.sockname(l)
+        let c = try api.open(domain, .stream, domain == .local ? .default : .tcp)
+        async let accepted = api.accept(l, timeout: .seconds(10))
+        try await api.connect(c, addr, timeout: .seconds(10))
+        return StreamPair(api: api, listener: l, client: c, server: try await accepted)
+    }
+
+    func close() {
+        for s in [client, server, listener] { try? api.close(s) }
+    }
+}
