@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 #include <signal.h>
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <liburing.h>
@@ -43,5 +44,34 @@ static inline unsigned esock_peek_batch(struct io_uring *ring, struct io_uring_c
 static inline int esock_sys_io_uring_setup(unsigned entries, struct io_uring_params *p) {
     long r = syscall(__NR_io_uring_setup, entries, p);
     return r < 0 ? -errno : (int)r;
+}
+
+#include <sys/mman.h>
+
+/// Maps and registers a provided-buffer ring of `entries` (a power of two) for group `bgid`
+/// (liburing 2.3 has no io_uring_setup_buf_ring). Returns the ring or NULL with -errno in *err.
+static inline struct io_uring_buf_ring *esock_setup_buf_ring(struct io_uring *ring, unsigned entries,
+                                                            unsigned short bgid, int *err) {
+    size_t size = entries * sizeof(struct io_uring_buf);
+    void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+    if (mem == MAP_FAILED) { *err = -errno; return NULL; }
+    struct io_uring_buf_ring *br = (struct io_uring_buf_ring *)mem;
+    struct io_uring_buf_reg reg;
+    memset(&reg, 0, sizeof(reg));
+    reg.ring_addr = (unsigned long)(uintptr_t)mem;
+    reg.ring_entries = entries;
+    reg.bgid = bgid;
+    int r = io_uring_register_buf_ring(ring, &reg, 0);
+    if (r < 0) { munmap(mem, size); *err = r; return NULL; }
+    io_uring_buf_ring_init(br);
+    *err = 0;
+    return br;
+}
+
+/// Arms a multishot recv on `fd` that picks buffers from group `bgid`.
+static inline void esock_prep_recv_multishot(struct io_uring_sqe *sqe, int fd, unsigned short bgid) {
+    io_uring_prep_recv_multishot(sqe, fd, NULL, 0, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = bgid;
 }
 #endif

@@ -31,6 +31,13 @@ protocol Engine: AnyObject, Sendable {
     func close(_ socket: Socket) throws(SocketError)
     /// The backend's description for `info()`.
     var details: [String: String] { get }
+
+    /// Starts the streaming fast path on `socket` (see ``StreamHandler``).
+    func startStream(_ socket: Socket, _ handler: any StreamHandler) throws(SocketError)
+    /// Queues bytes for sending; one send in flight per socket.
+    func write(_ socket: Socket, _ bytes: UnsafeRawBufferPointer) throws(SocketError)
+    /// Starts accepting continuously on `listener`.
+    func startAccepting(_ listener: Socket, _ onAccept: @escaping @Sendable (Socket) -> Void) throws(SocketError)
 }
 
 extension Engine {
@@ -73,6 +80,14 @@ extension Engine {
         } catch {
             return .error(error)
         }
+    }
+
+    /// Claims the read side (or the accept side) of `socket` for streaming.
+    func claimStream(_ socket: Socket, _ stream: StreamState, _ st: inout SocketState) throws(SocketError) {
+        if st.closed { throw .closed }
+        let d: Direction = stream.onAccept == nil ? .read : .accept
+        guard st.stream == nil, !st[d].isBusy else { throw .invalid(.state) }
+        st.stream = stream
     }
 
     /// Bookkeeping shared by both backends when a socket closes: registry and states.

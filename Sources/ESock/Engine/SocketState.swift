@@ -85,7 +85,7 @@ public struct SocketCounters: Sendable, Hashable {
         }
     }
 
-    private mutating func read(_ n: Int) {
+    mutating func read(_ n: Int) {
         readByte += n
         readPkg += 1
         readPkgMax = max(readPkgMax, n)
@@ -115,7 +115,7 @@ public enum SocketStateFlag: String, Sendable, Hashable {
 }
 
 /// Everything about a socket that changes, guarded by the socket's lock.
-struct SocketState {
+struct SocketState: @unchecked Sendable {
     var closed = false
     var queues = [OperationQueue(), OperationQueue(), OperationQueue()]
     var counters = SocketCounters()
@@ -129,6 +129,10 @@ struct SocketState {
     var inFlight = 0
     /// Option values ESock keeps itself (level `otp`).
     var otp = OTPOptionValues()
+    /// The streaming fast path (``StreamHandler`` or accept loop), when started.
+    var stream: StreamState?
+    /// Bytes queued by ``SocketAPI/write(_:_:)``.
+    var outbox = Outbox()
 
     subscript(d: Direction) -> OperationQueue {
         get { queues[d.rawValue] }

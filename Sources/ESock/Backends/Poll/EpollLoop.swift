@@ -35,6 +35,14 @@ final class EpollLoop: Sendable {
         }
     }
 
+    /// Re-arms the registration so a socket that is ready now reports an edge again.
+    func rearm(_ socket: Socket) {
+        var ev = epoll_event()
+        ev.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
+        ev.data.u64 = socket.id
+        _ = epoll_ctl(epfd, EPOLL_CTL_MOD, socket.fileDescriptor, &ev)
+    }
+
     /// Stops watching; called before the descriptor is closed.
     func remove(_ socket: Socket) {
         var ev = epoll_event()

@@ -13,15 +13,14 @@ final class PollEngine: Engine {
     let kind = Backend.poll
     let nonblockingDescriptors = true
     let timesOutInKernel = false
-    private let loop: EpollLoop
+    let loop: EpollLoop
+    /// The loop thread's read buffer for streaming sockets (only the loop thread uses it).
+    nonisolated(unsafe) let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
 
     init() throws(SocketError) {
-        var engine: PollEngine?
-        _ = engine
         loop = try EpollLoop { socket, events in
             (socket.engine as? PollEngine)?.ready(socket, events: events)
         }
-        engine = self
     }
 
     var details: [String: String] { ["mechanism": "epoll (edge-triggered)"] }
@@ -36,6 +35,7 @@ final class PollEngine: Engine {
             if st.closed { throw .closed }
             let d = request.direction
             let tag = request.tag
+            if st.stream != nil && d != .write { throw .invalid(.state) }
             if let cur = st[d].current, cur.caller === caller, cur.phase != .queued {
                 // The current caller calls again (after `select`, or to replace its handle).
                 let outcome: Attempt
@@ -114,6 +114,7 @@ final class PollEngine: Engine {
         let err = EPOLLERR.rawValue | EPOLLHUP.rawValue
         let readable = events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | err) != 0
         let writable = events & (EPOLLOUT.rawValue | err) != 0
+        if streamReady(socket, readable: readable, writable: writable) { return }
         socket.state.withLock { st in
             guard !st.closed else { return }
             var directions: [Direction] = []
@@ -143,12 +144,15 @@ final class PollEngine: Engine {
     }
 
     func close(_ socket: Socket) throws(SocketError) {
-        try socket.state.withLock { st throws(SocketError) in
+        let stream = try socket.state.withLock { st throws(SocketError) -> StreamState? in
             if st.closed { throw .closed }
             markClosed(socket, &st)
             _ = abortAll(socket, &st, reason: .closed)
             loop.remove(socket)
             sysClose(socket.fileDescriptor)
+            st.outbox.release()
+            return st.stream
         }
+        if let stream, let handler = stream.handler { end(socket, stream, handler, .closed) }
     }
 }

@@ -13,7 +13,7 @@ final class URingEngine: Engine {
     let kind = Backend.uring
     let nonblockingDescriptors = false
     let timesOutInKernel = true
-    private let loop: URingLoop
+    let loop: URingLoop
     let probe: URingProbe
 
     init(probe: URingProbe) throws(SocketError) {
@@ -23,6 +23,9 @@ final class URingEngine: Engine {
             box.value.engine?.completed(op, res)
         }
         box.value.engine = self
+        loop.onStream = { kind, socket, res, flags in
+            box.value.engine?.streamCompleted(kind, socket, res, flags)
+        }
     }
 
     private final class WeakEngine { weak var engine: URingEngine? }
@@ -44,6 +47,7 @@ final class URingEngine: Engine {
             if st.closed { throw .closed }
             let d = request.direction
             let tag = request.tag
+            if st.stream != nil && d != .write { throw .invalid(.state) }
             if st[d].contains(caller) { throw .invalid(.state) }
             let h = handle ?? Handle()
             let info = PendingInfo.completion(CompletionInfo(tag: tag, handle: h))
@@ -115,7 +119,7 @@ final class URingEngine: Engine {
                 if st[d].draining === op { st[d].draining = nil }
                 if st.closed {
                     if case .accepted(let s) = status { try? s.engine.close(s) }
-                    if st.inFlight == 0 { sysClose(socket.fileDescriptor) }
+                    finishClose(socket, &st)
                     return
                 }
                 st.stash.keep(status, stream: socket.type == .stream)
@@ -174,7 +178,7 @@ final class URingEngine: Engine {
     }
 
     func close(_ socket: Socket) throws(SocketError) {
-        try socket.state.withLock { st throws(SocketError) in
+        let stream = try socket.state.withLock { st throws(SocketError) -> StreamState? in
             if st.closed { throw .closed }
             markClosed(socket, &st)
             for d in Direction.allCases {
@@ -191,7 +195,10 @@ final class URingEngine: Engine {
                 loop.send(.cancelDescriptor(socket.fileDescriptor))
             } else {
                 sysClose(socket.fileDescriptor)
+                st.outbox.release()
             }
+            return st.stream
         }
+        if let stream, let handler = stream.handler { end(socket, stream, handler, .closed) }
     }
 }

@@ -17,12 +17,36 @@ final class URingLoop: @unchecked Sendable {
         case submit(URingOperation)
         case cancel(URingOperation)
         case cancelDescriptor(Int32)
+        /// Streaming: (re-)arm a multishot recv into the buffer ring.
+        case recvMultishot(Socket)
+        /// Streaming: arm a multishot accept.
+        case acceptMultishot(Socket)
+        /// Streaming: send `count` bytes at `base` (memory the socket's outbox keeps still).
+        case send(Socket, UncheckedBox<UnsafeRawPointer>, Int)
+    }
+
+    /// What a streaming CQE was for; kept in the low bits of its user_data, next to the
+    /// socket's address (objects are 16-byte aligned).
+    enum StreamKind: UInt64 {
+        case recv = 1, send = 2, accept = 3
     }
 
     /// user_data of CQEs the loop ignores (linked timeouts, cancel requests).
     private static let ignored: UInt64 = 0
-    /// user_data of the eventfd read that wakes the loop.
-    private static let wake: UInt64 = 1
+    /// user_data of the eventfd read that wakes the loop (not a valid object address).
+    private static let wake: UInt64 = 8
+
+    /// The provided-buffer ring streaming receives read into.
+    static let bufferGroup: UInt16 = 1
+    static let bufferCount: UInt32 = 128
+    static let bufferSize = 64 * 1024
+    private var bufferRing: UnsafeMutablePointer<io_uring_buf_ring>?
+    private let buffers = UnsafeMutableRawPointer.allocate(byteCount: Int(bufferCount) * bufferSize, alignment: 4096)
+    /// Sockets whose multishot recv stopped for lack of buffers, re-armed one per buffer
+    /// returned (not all at once, which would only run dry again).
+    private var starved: [Socket] = []
+    /// Called on the loop thread with each streaming CQE.
+    var onStream: ((StreamKind, Socket, Int32, UInt32) -> Void)?
 
     private var ring = io_uring()
     private let wakeFD: Int32
@@ -47,6 +71,8 @@ final class URingLoop: @unchecked Sendable {
             var params = io_uring_params()
             params.flags = flags
             let r = io_uring_queue_init_params(entries, &loop.ring, &params)
+            // Without provided-buffer rings (before Linux 5.19) only streaming is unavailable.
+            if r == 0 { _ = loop.setUpBufferRing() }
             setup.withLock { $0 = r }
             ready.signal()
             if r == 0 { loop.run() }
@@ -58,6 +84,38 @@ final class URingLoop: @unchecked Sendable {
             throw .invalid(.backend("io_uring setup failed: " + URingProbe.explain(Errno(rawValue: -r))))
         }
     }
+
+    private func setUpBufferRing() -> Int32 {
+        var err: Int32 = 0
+        guard let br = esock_setup_buf_ring(&ring, Self.bufferCount, Self.bufferGroup, &err) else { return err }
+        bufferRing = br
+        for bid in 0..<Int(Self.bufferCount) {
+            io_uring_buf_ring_add(br, buffers + bid * Self.bufferSize, UInt32(Self.bufferSize), UInt16(bid),
+                                  io_uring_buf_ring_mask(Self.bufferCount), Int32(bid))
+        }
+        io_uring_buf_ring_advance(br, Int32(Self.bufferCount))
+        return 0
+    }
+
+    /// Whether streaming receives can use a provided-buffer ring.
+    var hasBufferRing: Bool { bufferRing != nil }
+
+    /// The bytes of provided buffer `bid`.
+    func buffer(_ bid: UInt16, count: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: buffers + Int(bid) * Self.bufferSize, count: count)
+    }
+
+    /// Gives buffer `bid` back to the kernel, and re-arms one starved socket with it.
+    func recycle(_ bid: UInt16) {
+        guard let br = bufferRing else { return }
+        io_uring_buf_ring_add(br, buffers + Int(bid) * Self.bufferSize, UInt32(Self.bufferSize), bid,
+                              io_uring_buf_ring_mask(Self.bufferCount), 0)
+        io_uring_buf_ring_advance(br, 1)
+        if let s = starved.popLast() { prepare(.recvMultishot(s)) }
+    }
+
+    /// Parks `socket` until a buffer comes back (its recv ended with ENOBUFS).
+    func starve(_ socket: Socket) { starved.append(socket) }
 
     /// Queues a command for the loop thread and wakes it when needed.
     func send(_ command: Command) {
@@ -108,6 +166,18 @@ final class URingLoop: @unchecked Sendable {
             let s = sqe()
             io_uring_prep_cancel_fd(s, fd, UInt32(esock_async_cancel_all))
             io_uring_sqe_set_data64(s, Self.ignored)
+        case .recvMultishot(let socket):
+            let s = sqe()
+            esock_prep_recv_multishot(s, socket.fileDescriptor, Self.bufferGroup)
+            io_uring_sqe_set_data64(s, Self.tag(socket, .recv))
+        case .acceptMultishot(let socket):
+            let s = sqe()
+            io_uring_prep_multishot_accept(s, socket.fileDescriptor, nil, nil, sockCloexec)
+            io_uring_sqe_set_data64(s, Self.tag(socket, .accept))
+        case .send(let socket, let base, let count):
+            let s = sqe()
+            io_uring_prep_send(s, socket.fileDescriptor, base.value, count, msgNoSignal)
+            io_uring_sqe_set_data64(s, Self.tag(socket, .send))
         }
     }
 
@@ -135,6 +205,15 @@ final class URingLoop: @unchecked Sendable {
                     switch data {
                     case Self.ignored: break
                     case Self.wake: armWake()
+                    case _ where data & 7 != 0:
+                        // A streaming operation: the socket stays retained until its last
+                        // CQE (a multishot one has F_MORE set until then).
+                        let flags = cqe.pointee.flags
+                        let ptr = UnsafeRawPointer(bitPattern: UInt(data & ~7))!
+                        let more = flags & esock_cqe_f_more != 0
+                        let ref = Unmanaged<Socket>.fromOpaque(ptr)
+                        let socket = more ? ref.takeUnretainedValue() : ref.takeRetainedValue()
+                        onStream?(StreamKind(rawValue: data & 7)!, socket, res, flags)
                     default:
                         let op = Unmanaged<URingOperation>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(data))!)
                             .takeRetainedValue()
@@ -144,6 +223,14 @@ final class URingLoop: @unchecked Sendable {
                 io_uring_cq_advance(&ring, UInt32(n))
             }
         }
+    }
+}
+
+extension URingLoop {
+    /// The user_data of a streaming operation on `socket`; retains the socket until the
+    /// operation's last CQE.
+    static func tag(_ socket: Socket, _ kind: StreamKind) -> UInt64 {
+        UInt64(UInt(bitPattern: Unmanaged.passRetained(socket).toOpaque())) | kind.rawValue
     }
 }
 

@@ -90,10 +90,10 @@ final class URingOperation: @unchecked Sendable {
     /// Fills `sqe` for this operation.
     func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>) {
         let fd = socket.fileDescriptor
-        let nosignal = Int32(MSG_NOSIGNAL)
+        let nosignal = msgNoSignal
         switch request {
         case .accept:
-            io_uring_prep_accept(sqe, fd, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
+            io_uring_prep_accept(sqe, fd, nil, nil, sockCloexec)
         case .connect:
             address!.pointee.withSockaddr { sa, len in io_uring_prep_connect(sqe, fd, sa, len.pointee) }
         case .recv(_, let flags):
