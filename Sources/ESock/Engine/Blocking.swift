@@ -29,10 +29,12 @@ extension Engine {
                 if let partial, let r = try run.absorb(partial, final: false) { return r }
             }
             // uring: a finite timeout is linked to the kernel operation, whose completion
-            // then reports it; wait without a timer of our own.
-            let wait: Timeout = timesOutInKernel ? .infinity : (deadline.map { d in
-                .finite(max(ContinuousClock.now.duration(to: d), .zero))
-            } ?? .infinity)
+            // then reports it. Our own timer, a little later, only matters for a call still
+            // queued behind another caller's operation (not yet in the kernel).
+            let grace: Duration = timesOutInKernel ? .milliseconds(250) : .zero
+            let wait: Timeout = deadline.map { d in
+                .finite(max(ContinuousClock.now.duration(to: d), .zero) + grace)
+            } ?? .infinity
             guard let message = await mailbox.receive(timeout: wait) else {
                 // Timed out or the task was cancelled. If the operation finished meanwhile,
                 // cancel keeps its result in the socket's stash for the next caller.
