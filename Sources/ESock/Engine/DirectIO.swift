@@ -18,13 +18,17 @@ extension Engine {
     func attempt(_ socket: Socket, _ request: Request, _ state: inout SocketState) -> Attempt {
         let fd = socket.fileDescriptor
         let stream = socket.type == .stream
-        let dontwait = Int32(MSG_DONTWAIT)
+        let dontwait = msgDontWait
         state.counters.tried(request.direction)
         do throws(Errno) {
             switch request {
             case .accept:
-                let nfd = try sysAccept(fd, nonblocking: nonblockingDescriptors)
-                return .done(accepted(fd: nfd, from: socket))
+                do throws(Errno) {
+                    let nfd = try sysAccept(fd, nonblocking: nonblockingDescriptors)
+                    return .done(accepted(fd: nfd, from: socket))
+                } catch where error == .eagain {
+                    return .wouldBlock
+                }
 
             case .connect(var addr):
                 do throws(Errno) {

@@ -104,3 +104,4 @@ func withBytes<R>(_ data: [UInt8], _ body: (UnsafeRawBufferPointer) throws(Errno
 /// Flag constants as `Int32`, in one place (their C types differ between headers).
 let sockCloexec = Int32(SOCK_CLOEXEC.rawValue)
 let msgNoSignal = Int32(MSG_NOSIGNAL)
+let msgDontWait = Int32(MSG_DONTWAIT)

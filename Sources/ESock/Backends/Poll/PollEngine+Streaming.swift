@@ -26,7 +26,7 @@ extension PollEngine {
             if st.closed { throw .closed }
             if st.outbox.isEmpty {
                 // Nothing queued: send directly, keep only what the kernel did not take.
-                let n = Glibc.send(socket.fileDescriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+                let n = Glibc.send(socket.fileDescriptor, bytes.baseAddress, bytes.count, (msgNoSignal | msgDontWait))
                 if n < 0 && errno != EAGAIN && errno != EINTR { throw .errno(.current) }
                 let sent = max(n, 0)
                 if sent > 0 { st.counters.record(.send, .sent(sent)) }
@@ -55,7 +55,7 @@ extension PollEngine {
             while !st.closed && !st.outbox.isEmpty {
                 st.outbox.promote()
                 let b = st.outbox.flight.readable
-                let n = Glibc.send(socket.fileDescriptor, b.baseAddress, b.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+                let n = Glibc.send(socket.fileDescriptor, b.baseAddress, b.count, (msgNoSignal | msgDontWait))
                 if n <= 0 { break }
                 st.counters.record(.send, .sent(n))
                 st.outbox.sent(n)
@@ -87,7 +87,7 @@ extension PollEngine {
             // descriptor number to another socket mid-read; the handler runs without it.
             let n: Int = socket.state.withLock { st in
                 guard !st.closed else { return -Int(EBADF) }
-                let n = Glibc.recv(socket.fileDescriptor, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
+                let n = Glibc.recv(socket.fileDescriptor, buffer.baseAddress, buffer.count, msgDontWait)
                 if n > 0 { st.counters.read(n) }
                 return n < 0 ? -Int(errno) : n
             }
