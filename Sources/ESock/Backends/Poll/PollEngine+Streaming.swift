@@ -39,8 +39,11 @@ extension PollEngine {
 
     /// Called on the loop thread for a streaming socket; false when `socket` is not one.
     func streamReady(_ socket: Socket, readable: Bool, writable: Bool) -> Bool {
-        guard let stream = socket.state.withLock({ $0.closed ? nil : $0.stream }) else { return false }
-        if writable { flush(socket) }
+        let (stream, pending) = socket.state.withLock { st in
+            (st.closed ? nil : st.stream, !st.outbox.isEmpty)
+        }
+        guard let stream else { return false }
+        if writable && pending { flush(socket) }
         guard readable, !stream.ended else { return true }
         if let onAccept = stream.onAccept {
             acceptAll(socket, onAccept)
