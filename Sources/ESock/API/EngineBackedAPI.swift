@@ -13,6 +13,8 @@ protocol EngineBackedAPI: SocketAPI {
 extension EngineBackedAPI {
     public var backend: Backend { engine.kind }
 
+    public var executor: any TaskExecutor { engine.executor }
+
     public func info() -> BackendInfo {
         BackendInfo(requested: requested, backend: engine.kind, reason: reason, details: engine.details,
                     sockets: SocketRegistry.numberOf())

@@ -15,6 +15,11 @@ public protocol SocketAPI: Sendable {
     var backend: Backend { get }
     /// The backend in use, what was asked for, and why.
     func info() -> BackendInfo
+    /// An executor that runs tasks on the backend's loop thread. A task that prefers it
+    /// (`Task(executorPreference: api.executor) { ... }`) is resumed by its socket's
+    /// messages without a hop between threads: the fastest way to run awaiting calls. Keep
+    /// such tasks short between awaits: they share the thread with every socket's I/O.
+    var executor: any TaskExecutor { get }
     /// What ESock knows about `socket`: kind, owner, states, queues and counters.
     func info(_ socket: Socket) -> SocketInfo
 

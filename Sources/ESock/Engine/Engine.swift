@@ -31,6 +31,8 @@ protocol Engine: AnyObject, Sendable {
     func close(_ socket: Socket) throws(SocketError)
     /// The backend's description for `info()`.
     var details: [String: String] { get }
+    /// Runs tasks on the backend's loop thread (see ``SocketAPI/executor``).
+    var executor: any TaskExecutor { get }
 
     /// Starts the streaming fast path on `socket` (see ``StreamHandler``).
     func startStream(_ socket: Socket, _ handler: any StreamHandler) throws(SocketError)

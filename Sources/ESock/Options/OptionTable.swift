@@ -60,7 +60,7 @@ enum OptionTable {
 /// Whether this kernel has SCTP.
 enum SCTPSupport {
     static let available: Bool = {
-        let fd = socket(AF_INET, Int32(SOCK_SEQPACKET.rawValue) | sockCloexec, Int32(IPPROTO_SCTP))
+        let fd = socket(AF_INET, SocketType.seqpacket.raw | sockCloexec, Int32(IPPROTO_SCTP))
         if fd >= 0 { close(fd); return true }
         return false
     }()

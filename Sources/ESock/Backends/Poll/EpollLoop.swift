@@ -10,9 +10,14 @@ import Synchronization
 /// Sockets are registered once, edge-triggered, for input and output. The engine decides
 /// under the socket's lock whether an edge wakes a caller, and a caller that finds nothing
 /// to do registers as waiting under the same lock, so no edge falls between the two.
-final class EpollLoop: Sendable {
+final class EpollLoop: @unchecked Sendable {
     let epfd: Int32
     private let sockets = Mutex<[UInt64: WeakSocket]>([:])
+    /// Task jobs for the loop thread (the loop is a `TaskExecutor`), and the eventfd that
+    /// wakes the loop for them (epoll data 0; socket ids start at 1).
+    private let jobs = Mutex<[UnownedJob]>([])
+    private let wakeFD: Int32
+    private var thread = pthread_t()
 
     private struct WeakSocket { weak var socket: Socket? }
 
@@ -20,7 +25,19 @@ final class EpollLoop: Sendable {
         let fd = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard fd >= 0 else { throw .errno(.current) }
         epfd = fd
-        LoopThread.start(name: "esock-epoll") { [self] in run(onReady) }
+        wakeFD = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
+        guard wakeFD >= 0 else { throw .errno(.current) }
+        var ev = epoll_event()
+        ev.events = EPOLLIN.rawValue
+        ev.data.u64 = 0
+        _ = epoll_ctl(epfd, EPOLL_CTL_ADD, wakeFD, &ev)
+        let started = Mutex(false)
+        LoopThread.start(name: "esock-epoll") { [self] in
+            thread = pthread_self()
+            started.withLock { $0 = true }
+            run(onReady)
+        }
+        while !started.withLock({ $0 }) { sched_yield() }
     }
 
     func add(_ socket: Socket) throws(SocketError) {
@@ -56,6 +73,7 @@ final class EpollLoop: Sendable {
         defer { events.deallocate() }
         var ready: [(Socket, UInt32)] = []
         ready.reserveCapacity(capacity)
+        var pending: [UnownedJob] = []
         while true {
             let n = epoll_wait(epfd, events, Int32(capacity), -1)
             if n < 0 { continue }  // EINTR
@@ -66,6 +84,33 @@ final class EpollLoop: Sendable {
                 }
             }
             for (s, ev) in ready { onReady(s, ev) }
+            // Run the jobs, including those the handlers and jobs themselves queue.
+            var drained: UInt64 = 0
+            _ = read(wakeFD, &drained, 8)
+            while true {
+                jobs.withLock { swap(&pending, &$0) }
+                if pending.isEmpty { break }
+                for job in pending { job.runSynchronously(on: asUnownedTaskExecutor()) }
+                pending.removeAll(keepingCapacity: true)
+            }
+        }
+    }
+}
+
+/// Tasks that prefer this executor run on the loop thread, resumed by their sockets' messages
+/// without a hop to another thread.
+extension EpollLoop: TaskExecutor {
+    func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        let first = jobs.withLock { j -> Bool in
+            j.append(unowned)
+            return j.count == 1
+        }
+        // The loop drains every job before it sleeps; only a job from another thread that
+        // finds the queue empty must wake it.
+        if first && pthread_equal(pthread_self(), thread) == 0 {
+            var one: UInt64 = 1
+            _ = write(wakeFD, &one, 8)
         }
     }
 }

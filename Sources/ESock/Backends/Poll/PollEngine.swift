@@ -25,6 +25,8 @@ final class PollEngine: Engine {
 
     var details: [String: String] { ["mechanism": "epoll (edge-triggered)"] }
 
+    var executor: any TaskExecutor { loop }
+
     func register(_ socket: Socket) throws(SocketError) {
         try loop.add(socket)
     }

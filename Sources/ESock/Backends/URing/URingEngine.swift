@@ -30,6 +30,8 @@ final class URingEngine: Engine {
 
     private final class WeakEngine { weak var engine: URingEngine? }
 
+    var executor: any TaskExecutor { loop }
+
     var details: [String: String] {
         ["mechanism": "io_uring",
          "setup_flags": probe.setupFlagNames.isEmpty ? "none" : probe.setupFlagNames.joined(separator: "|")]

@@ -23,6 +23,8 @@ final class URingLoop: @unchecked Sendable {
         case acceptMultishot(Socket)
         /// Streaming: send `count` bytes at `base` (memory the socket's outbox keeps still).
         case send(Socket, UncheckedBox<UnsafeRawPointer>, Int)
+        /// A task job to run on the loop thread (the loop is a `TaskExecutor`).
+        case job(UnownedJob)
     }
 
     /// What a streaming CQE was for; kept in the low bits of its user_data, next to the
@@ -174,6 +176,8 @@ final class URingLoop: @unchecked Sendable {
             let s = sqe()
             io_uring_prep_multishot_accept(s, socket.fileDescriptor, nil, nil, sockCloexec)
             io_uring_sqe_set_data64(s, Self.tag(socket, .accept))
+        case .job(let job):
+            job.runSynchronously(on: asUnownedTaskExecutor())
         case .send(let socket, let base, let count):
             let s = sqe()
             io_uring_prep_send(s, socket.fileDescriptor, base.value, count, msgNoSignal)
@@ -187,9 +191,13 @@ final class URingLoop: @unchecked Sendable {
         let cqes = UnsafeMutablePointer<UnsafeMutablePointer<io_uring_cqe>?>.allocate(capacity: batch)
         var pending: [Command] = []
         while true {
-            commands.withLock { swap(&pending, &$0) }
-            for c in pending { prepare(c) }
-            pending.removeAll(keepingCapacity: true)
+            // Jobs and handlers queue more commands; drain until none is left before sleeping.
+            while true {
+                commands.withLock { swap(&pending, &$0) }
+                if pending.isEmpty { break }
+                for c in pending { prepare(c) }
+                pending.removeAll(keepingCapacity: true)
+            }
             let r = io_uring_submit_and_wait(&ring, 1)
             if r < 0 && r != -EINTR && r != -EBUSY && r != -EAGAIN {
                 // Nothing sensible is left to do for an unusable ring but not to spin.
@@ -223,6 +231,14 @@ final class URingLoop: @unchecked Sendable {
                 io_uring_cq_advance(&ring, UInt32(n))
             }
         }
+    }
+}
+
+/// Tasks that prefer this executor run on the loop thread itself, so a completion resumes
+/// its awaiting task without a hop to another thread.
+extension URingLoop: TaskExecutor {
+    func enqueue(_ job: consuming ExecutorJob) {
+        send(.job(UnownedJob(job)))
     }
 }
 
