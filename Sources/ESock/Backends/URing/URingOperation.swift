@@ -120,11 +120,16 @@ final class URingOperation: @unchecked Sendable {
     func complete(_ res: Int32, accept: (Int32) -> CompletionStatus) -> Outcome {
         let stream = socket.type == .stream
         if res == -EAGAIN || res == -EINTR { return .resubmit }
-        if res == -ECANCELED {
-            // Our own cancel (caller or close) or the linked timeout firing.
-            return .final(.error(cancelled ? .closed : .timeout))
+        if res < 0 {
+            // -ECANCELED: our own cancel (caller or close) or the linked timeout firing.
+            let reason: SocketError = res == -ECANCELED ? (cancelled ? .closed : .timeout) : .errno(Errno(rawValue: -res))
+            // A stream send resubmitted after a short write has already written `sent`
+            // bytes: report only the rest as unsent, or a caller would send those twice.
+            if sent > 0, let rest = request.advanced(by: sent).unsentData {
+                return .final(.error(.with(reason, partial: rest)))
+            }
+            return .final(.error(reason))
         }
-        if res < 0 { return .final(.error(.errno(Errno(rawValue: -res)))) }
         let n = Int(res)
         switch request {
         case .accept:
