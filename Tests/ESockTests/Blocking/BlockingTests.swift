@@ -72,6 +72,13 @@ enum BlockingFixtures {
                 sourceLocation: sourceLocation)
     }
 
+    /// Checks that a call returned without waiting for anything (no timeout of its own ran):
+    /// within the same slack as ``expectAbout(_:_:slack:sourceLocation:)``.
+    static func expectPrompt(_ elapsed: Duration, slack: Duration = .milliseconds(1500),
+                             sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(elapsed < slack, "returned after \(elapsed)", sourceLocation: sourceLocation)
+    }
+
     /// A fresh Unix socket path in /tmp (not created).
     static func unixPath() -> String {
         "/tmp/esock-blocking-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).sock"

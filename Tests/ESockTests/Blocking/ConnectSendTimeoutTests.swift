@@ -28,7 +28,9 @@ extension BlockingTests {
                 let f = try api.open(.inet, .stream, .tcp)
                 fillers.append(f)
                 let r = await BlockingFixtures.timed { () async throws(SocketError) in
-                    try await api.connect(f, addr, timeout: .milliseconds(300))
+                    // Long enough that a loaded machine cannot make a connect that was queued
+                    // look like one that was dropped.
+                    try await api.connect(f, addr, timeout: .milliseconds(500))
                 }
                 switch r.result {
                 case .success: break
@@ -181,7 +183,7 @@ extension BlockingTests {
                 try await api.send(p.client, [1, 2, 3], timeout: .zero)
             }
             #expect(BlockingFixtures.failure(r.result) == .partial(.timeout, data: [1, 2, 3]))
-            #expect(r.elapsed < .milliseconds(500))
+            BlockingFixtures.expectPrompt(r.elapsed)
         }
     }
 }

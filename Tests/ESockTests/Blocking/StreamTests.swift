@@ -125,6 +125,32 @@ extension BlockingTests {
             try await BlockingFixtures.roundTrip(api, [1, 2, 3], from: s, to: c)
         }
 
+        /// A connect to a loopback port nobody listens on is refused, promptly, on every domain.
+        @Test(arguments: TestBackends.all)
+        func connectRefused(_ backend: Backend) async throws {
+            let api = try TestBackends.apiOrCancel(backend)
+            // A port that was just free: bound, then closed without listening.
+            let probe = try api.open(.inet, .stream, .tcp)
+            try api.bind(probe, .loopback)
+            let free = try api.sockname(probe)
+            try api.close(probe)
+            let c = try api.open(.inet, .stream, .tcp)
+            defer { try? api.close(c) }
+            let r = await BlockingFixtures.timed { () async throws(SocketError) in
+                try await api.connect(c, free, timeout: BlockingFixtures.patience)
+            }
+            #expect(BlockingFixtures.failure(r.result) == .errno(.econnrefused))
+            BlockingFixtures.expectPrompt(r.elapsed)
+            #expect(!api.info(c).writeStates.contains(.connected))
+
+            // A Unix path with no socket behind it.
+            let u = try api.open(.local, .stream)
+            defer { try? api.close(u) }
+            await #expect(throws: SocketError.errno(.enoent)) {
+                try await api.connect(u, .local(path: BlockingFixtures.unixPath()), timeout: BlockingFixtures.patience)
+            }
+        }
+
         /// Several clients connect before any accept; each accept returns a distinct, working
         /// connection.
         @Test(arguments: TestBackends.all)
