@@ -96,6 +96,36 @@ extension BlockingTests {
             #expect(m.address == bAddr)
         }
 
+        /// A buffer size of 0 means the socket's `{otp, rcvbuf}`, whether the data is there
+        /// when recvmsg is called or arrives while it waits.
+        @Test(arguments: TestBackends.all)
+        func zeroSizeMeansOTPRcvbuf(_ backend: Backend) async throws {
+            let api = try TestBackends.apiOrCancel(backend)
+            let p = try await BlockingFixtures.pair(api, .inet)
+            defer { p.close() }
+            try api.setopt(p.server, SocketOption(.otp, "rcvbuf"), .int(1000))
+            let data = BlockingFixtures.pattern(3000, seed: 9)
+
+            // Already there.
+            try await api.send(p.client, data, timeout: BlockingFixtures.patience)
+            var got: [UInt8] = []
+            for _ in 0..<100 where got.count < data.count {
+                let m = try await api.recvmsg(p.server, bufferSizes: [0], controlSize: 0, timeout: BlockingFixtures.patience)
+                #expect(m.iov.count == 1 && m.data.count <= 1000, "\(m.data.count) bytes in \(m.iov.count) buffers")
+                got += m.data
+            }
+            #expect(got == data)
+
+            // Arriving while recvmsg waits.
+            async let waiting = api.recvmsg(p.server, bufferSizes: [0], controlSize: 0, timeout: BlockingFixtures.patience)
+            try await Task.sleep(for: .milliseconds(20))
+            try await api.send(p.client, data, timeout: BlockingFixtures.patience)
+            let first = try await waiting
+            #expect(!first.data.isEmpty && first.data.count <= 1000, "\(first.data.count) bytes")
+            let rest = try await api.recv(p.server, length: data.count - first.data.count, timeout: BlockingFixtures.patience)
+            #expect(first.data + rest == data)
+        }
+
         /// sendmsg on a connected UDP socket needs no address.
         @Test(arguments: TestBackends.all)
         func connectedUDP(_ backend: Backend) async throws {
