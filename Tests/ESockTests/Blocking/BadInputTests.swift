@@ -89,6 +89,9 @@ extension BlockingTests {
             Self.expectInvalid(await #expect(throws: SocketError.self) {
                 try await api.recvmsg(p.server, bufferSizes: [10], controlSize: -1, timeout: t)
             }, "argument")
+            Self.expectInvalid(await #expect(throws: SocketError.self) {
+                try await api.recv(p.server, length: (1 << 30) + 1, timeout: t)
+            }, "argument")
             Self.expectInvalid(#expect(throws: SocketError.self) { try api.listen(p.listener, backlog: -1) },
                                "argument")
 
@@ -124,6 +127,14 @@ extension BlockingTests {
             Self.expectInvalid(await #expect(throws: SocketError.self) { try await api.accept(a, timeout: t) },
                                "operation")
             Self.expectInvalid(#expect(throws: SocketError.self) { try api.listen(a) }, "operation")
+
+            // What the kernel refuses comes back as its errno: accept on a socket that does
+            // not listen, connect on one that is connected.
+            let idle = try api.open(.inet, .stream, .tcp)
+            defer { try? api.close(idle) }
+            try api.bind(idle, .loopback)
+            await #expect(throws: SocketError.errno(.einval)) { try await api.accept(idle, timeout: t) }
+            await #expect(throws: SocketError.errno(.eisconn)) { try await api.connect(p.client, somewhere, timeout: t) }
 
             // The TCP connection was not disturbed.
             try await BlockingFixtures.roundTrip(api, [4, 5], from: p.server, to: p.client)

@@ -91,6 +91,29 @@ extension BlockingTests {
             #expect(try await waiting == [5, 6, 7])
         }
 
+        /// `.peek` looks without taking; an empty send is a no-op.
+        @Test(arguments: TestBackends.all)
+        func peekAndEmptySend(_ backend: Backend) async throws {
+            let api = try TestBackends.apiOrCancel(backend)
+            let p = try await BlockingFixtures.pair(api, .inet)
+            defer { p.close() }
+            try await api.send(p.client, [], timeout: BlockingFixtures.patience)
+            try await api.send(p.client, [1, 2, 3, 4, 5], timeout: BlockingFixtures.patience)
+            #expect(try await api.recv(p.server, length: 3, flags: .peek, timeout: BlockingFixtures.patience) == [1, 2, 3])
+            var peeked: [UInt8] = []
+            for _ in 0..<100 where peeked.count < 5 {
+                peeked = try await api.recv(p.server, length: 0, flags: .peek, timeout: BlockingFixtures.patience)
+            }
+            #expect(peeked == [1, 2, 3, 4, 5])
+            #expect(try await api.recv(p.server, length: 5, timeout: BlockingFixtures.patience) == [1, 2, 3, 4, 5])
+            // A peek that has to wait sees the data that arrives, and leaves it.
+            async let waiting = api.recv(p.server, length: 0, flags: .peek, timeout: BlockingFixtures.patience)
+            try await Task.sleep(for: .milliseconds(20))
+            try await api.send(p.client, [6, 7], timeout: BlockingFixtures.patience)
+            #expect(try await waiting == [6, 7])
+            #expect(try await api.recv(p.server, length: 2, timeout: BlockingFixtures.patience) == [6, 7])
+        }
+
         /// 4 MiB each way at the same time, every byte checked.
         @Test(arguments: TestBackends.all)
         func bigTransferBothWays(_ backend: Backend) async throws {
