@@ -144,18 +144,4 @@ extension Engine {
         } while off < total
         return .done(.sent(off))
     }
-
-    /// Whether a pending connect has finished: ok, an error, or nil while still in progress.
-    func connectProgress(_ socket: Socket) -> CompletionStatus? {
-        do throws(Errno) {
-            let e = try sysSocketError(socket.fileDescriptor)
-            if e != 0 { return .error(.errno(Errno(rawValue: e))) }
-            _ = try sysPeername(socket.fileDescriptor)
-            return .ok
-        } catch where error == .enotconn {
-            return nil
-        } catch {
-            return .error(.errno(error))
-        }
-    }
 }
