@@ -40,18 +40,24 @@ extension Engine {
 
             case .recv(let length, let flags):
                 let size = length > 0 ? length : (stream ? state.otp.rcvbuf : 65536)
-                var got: [UInt8] = []
+                // One uninitialised buffer for all the tries: a large read arriving in many
+                // small pieces must not cost a fresh zero-filled buffer per piece.
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
+                defer { buffer.deallocate() }
+                var count = 0
                 var closedByPeer = false
                 var wouldBlock = false
                 // A stream read for N bytes takes what it can in a few tries; a length-0 read
                 // or a datagram read is one recv.
                 repeat {
-                    let want = size - got.count
-                    let (n, eagain) = try Self.recvInto(&got, fd: fd, count: want, flags: flags | dontwait)
+                    let want = size - count
+                    let (n, eagain) = try Self.recvInto(buffer, at: count, fd: fd, count: want, flags: flags | dontwait)
                     if eagain { wouldBlock = true; break }
                     if n == 0 && stream && want > 0 { closedByPeer = true; break }
+                    count += n
                     if !stream || length == 0 { break }
-                } while got.count < size
+                } while count < size
+                let got = Array(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
                 if closedByPeer {
                     return .done(.error(.with(.closed, partial: got)))
                 }
@@ -112,23 +118,16 @@ extension Engine {
         }
     }
 
-    /// Receives up to `count` bytes and appends them; reports EAGAIN instead of throwing it.
-    private static func recvInto(_ got: inout [UInt8], fd: Int32, count: Int, flags: Int32) throws(Errno) -> (Int, Bool) {
-        let start = got.count
-        var n = 0
-        var eagain = false
-        var failure: Errno?
-        got.append(contentsOf: repeatElement(0, count: count))
-        got.withUnsafeMutableBytes { b in
-            do throws(Errno) {
-                n = try sysRecv(fd, UnsafeMutableRawBufferPointer(rebasing: b[start...]), flags)
-            } catch {
-                if error == .eagain { eagain = true } else { failure = error }
-            }
+    /// Receives up to `count` bytes into `buffer` at `offset`; reports EAGAIN instead of
+    /// throwing it.
+    private static func recvInto(_ buffer: UnsafeMutableRawBufferPointer, at offset: Int, fd: Int32, count: Int,
+                                 flags: Int32) throws(Errno) -> (Int, Bool) {
+        do throws(Errno) {
+            let n = try sysRecv(fd, UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<(offset + count)]), flags)
+            return (n, false)
+        } catch where error == .eagain {
+            return (0, true)
         }
-        got.removeLast(count - n)
-        if let failure { throw failure }
-        return (n, eagain)
     }
 
     /// Sends until all `total` bytes are out or the socket would block. Datagram sends are
@@ -144,19 +143,5 @@ extension Engine {
             if !stream { return .done(.sent(off)) }
         } while off < total
         return .done(.sent(off))
-    }
-
-    /// Whether a pending connect has finished: ok, an error, or nil while still in progress.
-    func connectProgress(_ socket: Socket) -> CompletionStatus? {
-        do throws(Errno) {
-            let e = try sysSocketError(socket.fileDescriptor)
-            if e != 0 { return .error(.errno(Errno(rawValue: e))) }
-            _ = try sysPeername(socket.fileDescriptor)
-            return .ok
-        } catch where error == .enotconn {
-            return nil
-        } catch {
-            return .error(.errno(error))
-        }
     }
 }

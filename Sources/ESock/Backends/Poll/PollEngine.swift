@@ -40,12 +40,11 @@ final class PollEngine: Engine {
             if st.stream != nil && d != .write { throw .invalid(.state) }
             if let cur = st[d].current, cur.caller === caller, cur.phase != .queued {
                 // The current caller calls again (after `select`, or to replace its handle).
-                let outcome: Attempt
-                if tag == .connect, cur.tag == .connect {
-                    outcome = connectProgress(socket).map { .done($0) } ?? .wouldBlock
-                } else {
-                    outcome = attempt(socket, request, &st)
-                }
+                // A connect is finished by connect(2) on its own address (connect/1 passes
+                // none): unlike reading SO_ERROR, that makes the kernel mark the socket
+                // connected, so a later connect gets EISCONN as it does on uring.
+                let request = tag == .connect && cur.tag == .connect ? cur.request : request
+                let outcome = attempt(socket, request, &st)
                 switch outcome {
                 case .done(let status):
                     finish(socket, d, tag, status, &st)

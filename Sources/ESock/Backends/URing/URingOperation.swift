@@ -22,6 +22,8 @@ final class URingOperation: @unchecked Sendable {
     private let sendTotal: Int
     /// The recv length asked for (0: any).
     private let recvLength: Int
+    /// The socket's `{otp, rcvbuf}`: the size of a receive buffer asked for as 0.
+    private let rcvbuf: Int
 
     /// The outcome of a CQE.
     enum Outcome {
@@ -33,6 +35,7 @@ final class URingOperation: @unchecked Sendable {
         self.socket = socket
         self.waiter = waiter
         self.request = waiter.request
+        self.rcvbuf = rcvbuf
         timespec = .allocate(capacity: 1)
         timespec.initialize(to: __kernel_timespec())
         let stream = socket.type == .stream
@@ -72,9 +75,9 @@ final class URingOperation: @unchecked Sendable {
         let stream = socket.type == .stream
         switch request {
         case .recvfrom(let length, _):
-            header = MessageHeader(receiving: [length > 0 ? length : (stream ? 8192 : 65536)], controlSize: 0, named: true)
+            header = MessageHeader(receiving: [length > 0 ? length : (stream ? rcvbuf : 65536)], controlSize: 0, named: true)
         case .recvmsg(let sizes, let control, _):
-            header = MessageHeader(receiving: sizes.map { $0 > 0 ? $0 : 8192 }, controlSize: control, named: !stream)
+            header = MessageHeader(receiving: sizes.map { $0 > 0 ? $0 : rcvbuf }, controlSize: control, named: !stream)
         case .sendto(let data, let to, _):
             header = MessageHeader(sending: OutgoingMessage(iov: [Array(data.dropFirst(sent))]), to: to)
         case .sendmsg(let m, let to, _):
@@ -120,11 +123,16 @@ final class URingOperation: @unchecked Sendable {
     func complete(_ res: Int32, accept: (Int32) -> CompletionStatus) -> Outcome {
         let stream = socket.type == .stream
         if res == -EAGAIN || res == -EINTR { return .resubmit }
-        if res == -ECANCELED {
-            // Our own cancel (caller or close) or the linked timeout firing.
-            return .final(.error(cancelled ? .closed : .timeout))
+        if res < 0 {
+            // -ECANCELED: our own cancel (caller or close) or the linked timeout firing.
+            let reason: SocketError = res == -ECANCELED ? (cancelled ? .closed : .timeout) : .errno(Errno(rawValue: -res))
+            // A stream send resubmitted after a short write has already written `sent`
+            // bytes: report only the rest as unsent, or a caller would send those twice.
+            if sent > 0, let rest = request.advanced(by: sent).unsentData {
+                return .final(.error(.with(reason, partial: rest)))
+            }
+            return .final(.error(reason))
         }
-        if res < 0 { return .final(.error(.errno(Errno(rawValue: -res)))) }
         let n = Int(res)
         switch request {
         case .accept:
