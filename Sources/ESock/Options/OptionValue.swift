@@ -5,13 +5,19 @@
 /// `ip.mtu_discover`) both the named case and `.int` are accepted, and getopt answers the
 /// named case when the kernel's number has a name.
 public enum OptionValue: Sendable, Hashable, CustomStringConvertible {
+    /// A boolean option.
     case bool(Bool)
+    /// An integer option (a C `int`: values outside its range are invalid).
     case int(Int)
+    /// A string option (`socket.bindtodevice`, `tcp.congestion`, `otp.meta`).
     case string(String)
     /// `linger`: nil is off; a number of seconds is on (0 is OTP's `abort`).
     case linger(Int?)
+    /// A domain (`socket.domain`; `ipv6.addrform` takes `.inet`).
     case domain(Domain)
+    /// A socket type (`socket.type`).
     case type(SocketType)
+    /// A protocol (`socket.protocol`).
     case `protocol`(SocketProtocol)
     /// An IPv4 address (`ip.multicast_if`; `IPv4Address.any` is OTP's `any`).
     case ipv4(IPv4Address)
@@ -74,7 +80,14 @@ public enum OptionValue: Sendable, Hashable, CustomStringConvertible {
 
 /// The named values of `ip.tos` (OTP's `ip_tos()`).
 public enum TypeOfService: String, Sendable, Hashable, CaseIterable {
-    case lowdelay, throughput, reliability, mincost
+    /// IPTOS_LOWDELAY.
+    case lowdelay
+    /// IPTOS_THROUGHPUT.
+    case throughput
+    /// IPTOS_RELIABILITY.
+    case reliability
+    /// IPTOS_MINCOST.
+    case mincost
 
     /// The IPTOS_* bits.
     public var rawBits: Int {
@@ -95,7 +108,14 @@ public enum TypeOfService: String, Sendable, Hashable, CaseIterable {
 
 /// Path MTU discovery modes (OTP's `ip_pmtudisc()` / `ipv6_pmtudisc()`).
 public enum MTUDiscover: String, Sendable, Hashable, CaseIterable {
-    case dont, want, `do`, probe
+    /// Never set the don't-fragment flag.
+    case dont
+    /// Use per-route hints.
+    case want
+    /// Always set the don't-fragment flag.
+    case `do`
+    /// Set it, and ignore the path MTU.
+    case probe
 
     /// The IP_PMTUDISC_* number (the same numbers at level ipv6).
     public var rawMode: Int {
@@ -121,6 +141,7 @@ public struct IPMembership: Sendable, Hashable, CustomStringConvertible {
     /// The local interface's address; `.any` lets the kernel choose.
     public var interface: IPv4Address
 
+    /// A request for `multiaddr` on the interface with address `interface`.
     public init(multiaddr: IPv4Address, interface: IPv4Address = .any) {
         self.multiaddr = multiaddr
         self.interface = interface
@@ -131,11 +152,14 @@ public struct IPMembership: Sendable, Hashable, CustomStringConvertible {
 
 /// An IPv4 source-specific multicast request (`struct ip_mreq_source`).
 public struct IPSourceMembership: Sendable, Hashable, CustomStringConvertible {
+    /// The group.
     public var multiaddr: IPv4Address
+    /// The local interface's address; `.any` lets the kernel choose.
     public var interface: IPv4Address
     /// The source to join, leave, block or unblock.
     public var sourceaddr: IPv4Address
 
+    /// A request for `sourceaddr`'s traffic to `multiaddr` on `interface`.
     public init(multiaddr: IPv4Address, interface: IPv4Address = .any, sourceaddr: IPv4Address) {
         self.multiaddr = multiaddr
         self.interface = interface
@@ -150,13 +174,23 @@ public struct IPSourceMembership: Sendable, Hashable, CustomStringConvertible {
 /// An IPv4 multicast source filter (`struct ip_msfilter`, OTP's `ip_msfilter()`).
 public struct IPMulticastFilter: Sendable, Hashable, CustomStringConvertible {
     /// Whether `sources` are the only ones let in, or the ones kept out.
-    public enum Mode: String, Sendable, Hashable { case include, exclude }
+    public enum Mode: String, Sendable, Hashable {
+        /// Only `sources` are let in.
+        case include
+        /// Everyone but `sources` is let in.
+        case exclude
+    }
 
+    /// The group.
     public var multiaddr: IPv4Address
+    /// The local interface's address.
     public var interface: IPv4Address
+    /// How `sources` are used.
     public var mode: Mode
+    /// The sources the filter names.
     public var sources: [IPv4Address]
 
+    /// A filter for `multiaddr` on `interface`.
     public init(multiaddr: IPv4Address, interface: IPv4Address = .any, mode: Mode, sources: [IPv4Address]) {
         self.multiaddr = multiaddr
         self.interface = interface
@@ -176,6 +210,7 @@ public struct IPv6Membership: Sendable, Hashable, CustomStringConvertible {
     /// The interface index; 0 lets the kernel choose.
     public var interface: UInt32
 
+    /// A request for `multiaddr` on interface number `interface`.
     public init(multiaddr: IPv6Address, interface: UInt32 = 0) {
         self.multiaddr = multiaddr
         self.interface = interface
