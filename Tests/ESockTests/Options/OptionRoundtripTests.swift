@@ -144,6 +144,32 @@ import Glibc
         #expect(throws: SocketError.self) { try api.setopt(s, .init(.ipv6, "addrform"), .domain(.inet)) }
     }
 
+    @Test("ip.pktoptions reads the control messages a TCP socket asked for", arguments: TestBackends.all)
+    func pktoptions(backend: Backend) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let p = try await StreamPair.make(api)
+        defer { p.close() }
+        let pktoptions = SocketOption(.ip, "pktoptions")
+        #expect(try api.getopt(p.server, pktoptions) == .controlMessages([]))
+        try api.setopt(p.server, .init(.ip, "pktinfo"), .bool(true))
+        try api.setopt(p.server, .init(.ip, "recvttl"), .bool(true))
+        guard case .controlMessages(let cmsgs) = try api.getopt(p.server, pktoptions) else {
+            Issue.record("pktoptions is not control messages")
+            return
+        }
+        let ip = Int32(IPPROTO_IP)
+        #expect(cmsgs.map(\.level) == [ip, ip])
+        #expect(Set(cmsgs.map(\.type)) == [Int32(IP_PKTINFO), Int32(IP_TTL)])
+        // struct in_pktinfo: ipi_ifindex, ipi_spec_dst, ipi_addr; the kernel fills both with 127.0.0.1.
+        let info = try #require(cmsgs.first { $0.type == Int32(IP_PKTINFO) })
+        #expect(info.data.count == MemoryLayout<in_pktinfo>.size)
+        #expect(Array(info.data[4..<8]) == [127, 0, 0, 1])
+        // pktoptions is for stream sockets; the kernel refuses it on UDP.
+        let u = try api.open(.inet, .dgram, .udp)
+        defer { try? api.close(u) }
+        #expect(throws: SocketError.errno(.enoprotoopt)) { try api.getopt(u, pktoptions) }
+    }
+
     @Test("otp level: rcvbuf forms, control buffers, debug, iow, meta, fd", arguments: TestBackends.all)
     func otpLevel(backend: Backend) async throws {
         guard let api = try TestBackends.api(backend) else { return }
