@@ -15,4 +15,8 @@ static inline int esock_accept4(int fd, int flags) { return accept4(fd, 0, 0, fl
 static inline int esock_set_thread_name(const char *name) { return pthread_setname_np(pthread_self(), name); }
 
 static const int esock_udp_cork = UDP_CORK;
+// MSG_NOSIGNAL is an anonymous-enum constant of <bits/socket.h>. That header is also parsed
+// into CURing's shim, and in a whole-module (release) build only the module that parsed it
+// first exports the constant, so Swift files that do not import that module cannot see it.
+static const int esock_msg_nosignal = MSG_NOSIGNAL;
 #endif

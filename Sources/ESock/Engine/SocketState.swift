@@ -140,16 +140,6 @@ struct SocketState: @unchecked Sendable {
     }
 }
 
-/// Values of the `otp`-level options that live in ESock, not in the kernel.
-struct OTPOptionValues {
-    /// The default length of `recv(length: 0)` buffers (OTP's `{otp, rcvbuf}`).
-    var rcvbuf = 8192
-    var rcvctrlbuf = 1024
-    var sndctrlbuf = 1024
-    var debug = false
-    var meta: String = ""
-}
-
 /// Results kept for the next caller after a late cancel (uring).
 struct Stash {
     /// Stream bytes, in order.

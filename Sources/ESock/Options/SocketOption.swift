@@ -4,10 +4,17 @@ public enum OptionLevel: String, Sendable, Hashable, CaseIterable {
 }
 
 /// An option name at a level, as OTP writes `{Level, Name}` (`{tcp, nodelay}`).
+///
+/// Any level and name can be written; ``SocketAPI/setopt(_:_:_:)`` and
+/// ``SocketAPI/getopt(_:_:)`` answer `invalid(socketOption(level, name))` for a name the
+/// option table does not know. ``supports()`` lists the names it knows.
 public struct SocketOption: Sendable, Hashable, CustomStringConvertible {
+    /// The option's level.
     public let level: OptionLevel
+    /// The option's name as OTP spells it (`nodelay`, `add_membership`).
     public let name: String
 
+    /// The option `{level, name}`.
     public init(_ level: OptionLevel, _ name: String) {
         self.level = level
         self.name = name
@@ -15,50 +22,25 @@ public struct SocketOption: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "{\(level.rawValue), \(name)}" }
 
+    /// `{socket, reuseaddr}`.
     public static let reuseaddr = SocketOption(.socket, "reuseaddr")
+    /// `{socket, reuseport}`.
     public static let reuseport = SocketOption(.socket, "reuseport")
+    /// `{socket, keepalive}`.
     public static let keepalive = SocketOption(.socket, "keepalive")
+    /// `{socket, linger}`.
     public static let linger = SocketOption(.socket, "linger")
+    /// `{socket, rcvbuf}` (the kernel's receive buffer; ESock's read size is `{otp, rcvbuf}`).
     public static let rcvbuf = SocketOption(.socket, "rcvbuf")
+    /// `{socket, sndbuf}`.
     public static let sndbuf = SocketOption(.socket, "sndbuf")
+    /// `{socket, broadcast}`.
     public static let broadcast = SocketOption(.socket, "broadcast")
+    /// `{tcp, nodelay}`.
     public static let nodelay = SocketOption(.tcp, "nodelay")
+    /// `{otp, use_registry}` (get only: fixed when the socket is opened).
+    public static let useRegistry = SocketOption(.otp, "use_registry")
 
     /// The `invalid` error for this option.
     var invalid: SocketError { .invalid(.socketOption(level: level.rawValue, name: name)) }
-}
-
-/// An option value (OTP's option value types).
-public enum OptionValue: Sendable, Hashable, CustomStringConvertible {
-    case bool(Bool)
-    case int(Int)
-    case string(String)
-    /// `linger`: nil is off; a number of seconds is on.
-    case linger(Int?)
-    case domain(Domain)
-    case type(SocketType)
-    case `protocol`(SocketProtocol)
-    case ipv4(IPv4Address)
-    /// OTP's `default` for options that accept it when set.
-    case `default`
-    /// A pair of integers (`{otp, rcvbuf}` as `{N, Size}`).
-    case pair(Int, Int)
-    /// A time value in microseconds (`rcvtimeo`, `sndtimeo`).
-    case microseconds(Int)
-
-    public var description: String {
-        switch self {
-        case .bool(let b): return "\(b)"
-        case .int(let n): return "\(n)"
-        case .string(let s): return "\"\(s)\""
-        case .linger(let l): return l.map { "{true, \($0)}" } ?? "{false, 0}"
-        case .domain(let d): return d.rawValue
-        case .type(let t): return t.rawValue
-        case .protocol(let p): return p.rawValue
-        case .ipv4(let a): return "\(a)"
-        case .default: return "default"
-        case .pair(let a, let b): return "{\(a), \(b)}"
-        case .microseconds(let us): return "\(us) us"
-        }
-    }
 }
