@@ -15,4 +15,8 @@ static inline int esock_accept4(int fd, int flags) { return accept4(fd, 0, 0, fl
 static inline int esock_set_thread_name(const char *name) { return pthread_setname_np(pthread_self(), name); }
 
 static const int esock_udp_cork = UDP_CORK;
+// MSG_NOSIGNAL through a constant of this module: Swift's own lookup of the glibc enum
+// constant fails in optimized (whole-module) builds, where clang attributes the
+// definition to CURing, whose liburing.h also includes <sys/socket.h>.
+static const int esock_msg_nosignal = MSG_NOSIGNAL;
 #endif

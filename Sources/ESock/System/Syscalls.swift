@@ -67,12 +67,12 @@ func sysSocketError(_ fd: Int32) throws(Errno) -> Int32 {
 }
 
 func sysSend(_ fd: Int32, _ data: UnsafeRawBufferPointer, _ flags: Int32) throws(Errno) -> Int {
-    try retrying { send(fd, data.baseAddress, data.count, flags | Int32(MSG_NOSIGNAL)) }
+    try retrying { send(fd, data.baseAddress, data.count, flags | esock_msg_nosignal) }
 }
 
 func sysSendTo(_ fd: Int32, _ data: UnsafeRawBufferPointer, _ flags: Int32, _ addr: inout SockaddrStorage) throws(Errno) -> Int {
     try retrying {
-        addr.withSockaddr { sendto(fd, data.baseAddress, data.count, flags | Int32(MSG_NOSIGNAL), $0, $1.pointee) }
+        addr.withSockaddr { sendto(fd, data.baseAddress, data.count, flags | esock_msg_nosignal, $0, $1.pointee) }
     }
 }
 
@@ -86,7 +86,7 @@ func sysRecvFrom(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, _ flags: 
 }
 
 func sysSendMsg(_ fd: Int32, _ msg: UnsafePointer<msghdr>, _ flags: Int32) throws(Errno) -> Int {
-    try retrying { sendmsg(fd, msg, flags | Int32(MSG_NOSIGNAL)) }
+    try retrying { sendmsg(fd, msg, flags | esock_msg_nosignal) }
 }
 
 func sysRecvMsg(_ fd: Int32, _ msg: UnsafeMutablePointer<msghdr>, _ flags: Int32) throws(Errno) -> Int {
