@@ -63,7 +63,15 @@ struct CompareReport: Codable, Sendable {
 enum CompareRunner {
     static func run(_ config: CompareConfig, log: (String) -> Void) async throws(CLIFailure) -> CompareReport {
         // An unavailable backend fails the run up front, with its reason.
-        for b in config.backends { _ = try Backends.api(b) }
+        for b in config.backends {
+            do {
+                _ = try Backends.api(b)
+            } catch {
+                let others = config.backends.filter { $0 != b }.map(\.rawValue)
+                throw CLIFailure(error.message + (others.isEmpty ? "" : "; to compare the others: --backends "
+                    + others.joined(separator: ",")))
+            }
+        }
 
         let cpus = ProcessStats.allowedCPUs()
         let (serverCPU, loadCPU): (Int?, Int?)

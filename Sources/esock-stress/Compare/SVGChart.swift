@@ -73,7 +73,7 @@ struct SVGChart {
         var s = axisTitle(x: x + width / 2, text: "latency (median of rounds, log scale)")
         var decade = lo
         while decade <= hi * 1.0001 {
-            s += gridLine(x1: x, x2: x + width, y: y(decade), label: Format.latency(microseconds: decade))
+            s += gridLine(x1: x, x2: x + width, y: y(decade), label: Format.axisLatency(microseconds: decade))
             decade *= 10
         }
         let group = width / Double(names.count)

@@ -25,17 +25,29 @@ struct LoadPlan: Sendable {
     let pattern: Pattern
 }
 
-/// Counters the progress display reads while the run goes on.
+/// What every connection of a run adds to: the counts the progress display reads while the
+/// run goes on, and the one latency histogram.
 final class LiveCounters: Sendable {
     let requests = Atomic<Int>(0)
     let errors = Atomic<Int>(0)
+    private let histogram = Mutex(Histogram<UInt64>(highestTrackableValue: Tally.maxLatency,
+                                                    numberOfSignificantValueDigits: .three))
     init() {}
+
+    /// Adds a batch of latencies (nanoseconds).
+    func record(_ latencies: [UInt64]) {
+        histogram.withLock { h in for ns in latencies { _ = h.record(ns) } }
+    }
+
+    /// The latencies recorded so far.
+    var latencies: Histogram<UInt64> { histogram.withLock { $0 } }
 }
 
-/// What one connection measured.
+/// What one connection measured. Latencies go to the shared histogram in batches, so a
+/// connection costs a few KiB, not a histogram of its own.
 struct Tally: Sendable {
-    /// Latency of each measured request, in nanoseconds.
-    var histogram = Histogram<UInt64>(highestTrackableValue: Tally.maxLatency, numberOfSignificantValueDigits: .three)
+    /// Measured latencies (nanoseconds) not yet added to the shared histogram.
+    private var pending: [UInt64] = []
     /// Requests that completed inside the measured window.
     var requests = 0
     /// Echoed bytes received and checked (warm-up and tail included).
@@ -44,6 +56,7 @@ struct Tally: Sendable {
     var error: String?
 
     static let maxLatency: UInt64 = 60_000_000_000
+    private static let batch = 256
 
     /// Counts a request that completed at `now` after `latency`.
     mutating func record(_ latency: Duration, at now: ContinuousClock.Instant, plan: LoadPlan, live: LiveCounters) {
@@ -51,8 +64,17 @@ struct Tally: Sendable {
         guard now >= plan.measureStart, now <= plan.end else { return }
         let c = latency.components
         let ns = UInt64(max(0, c.seconds)) * 1_000_000_000 + UInt64(max(0, c.attoseconds) / 1_000_000_000)
-        _ = histogram.record(min(ns, Tally.maxLatency))
+        if pending.capacity < Tally.batch { pending.reserveCapacity(Tally.batch) }
+        pending.append(min(ns, Tally.maxLatency))
         requests += 1
+        if pending.count >= Tally.batch { flush(into: live) }
+    }
+
+    /// Hands the pending latencies to the shared histogram.
+    mutating func flush(into live: LiveCounters) {
+        guard !pending.isEmpty else { return }
+        live.record(pending)
+        pending.removeAll(keepingCapacity: true)
     }
 }
 
@@ -73,22 +95,23 @@ struct LoadConnection: Sendable {
 
     /// Runs to the end of the plan (or the first error) and returns what was measured.
     func run() async -> Tally {
+        var t: Tally
         do {
             switch plan.mode {
-            case .pingpong: return try await pingPong()
-            case .bulk: return try await bulk()
+            case .pingpong: t = try await pingPong()
+            case .bulk: t = try await bulk()
             }
         } catch let f as LoadFailure {
             live.errors.add(1, ordering: .relaxed)
-            var t = f.tally
+            t = f.tally
             t.error = f.kind
-            return t
         } catch {
             live.errors.add(1, ordering: .relaxed)
-            var t = Tally()
+            t = Tally()
             t.error = "\(error)"
-            return t
         }
+        t.flush(into: live)
+        return t
     }
 
     /// Lock-step batches of `pipeline` requests.

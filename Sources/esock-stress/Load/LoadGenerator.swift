@@ -46,11 +46,10 @@ enum LoadGenerator {
         progress?.cancel()
         let cpuUsed = await cpu?.value
 
-        var histogram = Histogram<UInt64>(highestTrackableValue: Tally.maxLatency, numberOfSignificantValueDigits: .three)
+        let histogram = live.latencies
         var requests = 0, verified = 0
         var kinds: [String: Int] = [:]
         for t in tallies {
-            histogram.add(t.histogram)
             requests += t.requests
             verified += t.bytesVerified
             if let e = t.error { kinds[e, default: 0] += 1 }

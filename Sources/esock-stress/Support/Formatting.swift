@@ -37,6 +37,13 @@ enum Format {
         return fixed(us / 1_000_000, 2) + " s"
     }
 
+    /// A power-of-ten latency for an axis: `1 µs`, `10 ms`, `1 s`.
+    static func axisLatency(microseconds us: Double) -> String {
+        if us < 1000 { return "\(Int(us.rounded())) µs" }
+        if us < 1_000_000 { return "\(Int((us / 1000).rounded())) ms" }
+        return "\(Int((us / 1_000_000).rounded())) s"
+    }
+
     /// `s` padded on the left to `width`.
     static func right(_ s: String, _ width: Int) -> String {
         s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
