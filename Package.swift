@@ -44,6 +44,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ESockTests", dependencies: ["ESock"]),
+        // End-to-end tests of the CLI: they run the built esock-stress binary.
+        .testTarget(name: "ESockStressTests", dependencies: ["ESock"]),
     ],
     swiftLanguageModes: [.v6]
 )

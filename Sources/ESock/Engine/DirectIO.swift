@@ -27,6 +27,7 @@ extension Engine {
                     let nfd = try sysAccept(fd, nonblocking: nonblockingDescriptors)
                     return .done(accepted(fd: nfd, from: socket))
                 } catch where error == .eagain {
+                    // No connection pending on the non-blocking listener: wait for one.
                     return .wouldBlock
                 }
 

@@ -1,0 +1,98 @@
+import ESock
+import Synchronization
+
+/// A TCP echo (or discard) server on ESock: a listener, an accept loop, and one
+/// ``ConnectionHandler`` run per accepted connection.
+final class EchoServer: Sendable {
+    let api: any SocketAPI
+    let listener: Socket
+    /// The port the listener is bound to (the real one when 0 was asked for).
+    let port: UInt16
+    let stats = ServerStats()
+    private let handler: any ConnectionHandler
+    private let live = Mutex<(stopping: Bool, sockets: [UInt64: Socket])>((false, [:]))
+
+    /// Opens, binds and listens. A busy port or a bad address throws a ``CLIFailure``.
+    init(api: any SocketAPI, host: Host, port: UInt16, mode: ServeMode, backlog: Int = 1024) throws(CLIFailure) {
+        self.api = api
+        let place = host.display(port: port)
+        let l: Socket
+        do {
+            l = try api.open(host.domain, .stream, .tcp)
+        } catch {
+            throw CLIFailure("cannot open a listening socket", error)
+        }
+        do {
+            try api.setopt(l, .reuseaddr, .bool(true))
+            try api.bind(l, host.socketAddress(port: port))
+            try api.listen(l, backlog: backlog)
+            self.port = try api.sockname(l).port ?? port
+        } catch {
+            try? api.close(l)
+            if error.reason == .errno(.eaddrinuse) {
+                throw CLIFailure("cannot listen on \(place): port \(port) is already in use (eaddrinuse)")
+            }
+            throw CLIFailure("cannot listen on \(place)", error)
+        }
+        self.listener = l
+        self.handler = AwaitingEchoConnection(api: api, mode: mode)
+    }
+
+    /// Accepts and serves until ``stop()``; returns once every connection has ended.
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            while true {
+                let socket: Socket
+                do throws(SocketError) {
+                    socket = try await api.accept(listener)
+                } catch {
+                    if isStopping { return }
+                    if error.reason == .closed { return }
+                    stats.recordError("accept: \(Describe.socketError(error))")
+                    // EMFILE and the like: back off a little instead of spinning.
+                    try? await Task.sleep(for: .milliseconds(10))
+                    continue
+                }
+                stats.accepted.add(1, ordering: .relaxed)
+                guard track(socket) else {
+                    try? api.close(socket)
+                    return
+                }
+                try? api.setopt(socket, .nodelay, .bool(true))
+                group.addTask { [handler, stats] in
+                    stats.active.add(1, ordering: .relaxed)
+                    await handler.serve(socket, stats: stats)
+                    stats.active.subtract(1, ordering: .relaxed)
+                    self.untrack(socket)
+                }
+            }
+        }
+    }
+
+    /// Stops accepting and closes every connection; ``run()`` then returns.
+    func stop() {
+        let sockets = live.withLock { s -> [Socket] in
+            s.stopping = true
+            let all = Array(s.sockets.values)
+            s.sockets.removeAll()
+            return all
+        }
+        try? api.close(listener)
+        for s in sockets { try? api.close(s) }
+    }
+
+    private var isStopping: Bool { live.withLock { $0.stopping } }
+
+    /// Remembers a live connection so ``stop()`` can close it; false once stopping.
+    private func track(_ s: Socket) -> Bool {
+        live.withLock { st in
+            if st.stopping { return false }
+            st.sockets[s.id] = s
+            return true
+        }
+    }
+
+    private func untrack(_ s: Socket) {
+        _ = live.withLock { $0.sockets.removeValue(forKey: s.id) }
+    }
+}
