@@ -56,6 +56,38 @@ extension BlockingTests {
             #expect(BlockingFixtures.failure(await waiting.result) == .partial(.closed, data: data))
         }
 
+        /// Peer sent 10 bytes then reset the connection (close with linger 0): recv(length: 100)
+        /// returns them with the reset, whether they were there before the call or not.
+        @Test(arguments: TestBackends.all)
+        func peerResetAfterPartialData(_ backend: Backend) async throws {
+            let api = try TestBackends.apiOrCancel(backend)
+            let data = BlockingFixtures.pattern(10, seed: 8)
+
+            let p = try await BlockingFixtures.pair(api, .inet)
+            defer { p.close() }
+            try api.setopt(p.client, .linger, .linger(0))
+            try await api.send(p.client, data, timeout: BlockingFixtures.patience)
+            try await Task.sleep(for: .milliseconds(20))
+            try api.close(p.client)
+            try await Task.sleep(for: .milliseconds(20))
+            let e = await #expect(throws: SocketError.self) {
+                try await api.recv(p.server, length: 100, timeout: BlockingFixtures.patience)
+            }
+            #expect(e == .partial(.errno(.econnreset), data: data))
+
+            let q = try await BlockingFixtures.pair(api, .inet)
+            defer { q.close() }
+            try api.setopt(q.client, .linger, .linger(0))
+            async let waiting = BlockingFixtures.timed { () async throws(SocketError) in
+                try await api.recv(q.server, length: 100, timeout: BlockingFixtures.patience)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+            try await api.send(q.client, data, timeout: BlockingFixtures.patience)
+            try await Task.sleep(for: .milliseconds(20))
+            try api.close(q.client)
+            #expect(BlockingFixtures.failure(await waiting.result) == .partial(.errno(.econnreset), data: data))
+        }
+
         /// shutdown(.write) by the peer ends our reading, and our writing still works.
         @Test(arguments: TestBackends.all)
         func peerShutdownWrite(_ backend: Backend) async throws {
