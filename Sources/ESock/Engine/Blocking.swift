@@ -91,7 +91,11 @@ private struct Run {
 
     /// `reason` with what was received, or what is left to send, attached.
     func failure(_ reason: SocketError) -> SocketError {
-        if case .partial = reason { return reason }
+        if case .partial(let r, let d) = reason {
+            // A read's error carries the bytes of its last try only: the earlier ones go
+            // first. (A send's carries its whole unsent rest; nothing was received then.)
+            return received.isEmpty ? reason : .partial(r, data: received + d)
+        }
         if !received.isEmpty { return .with(reason, partial: received) }
         if sent > 0 || reason == .timeout || reason == .cancelled, let rest = request.unsentData {
             return .with(reason, partial: rest)

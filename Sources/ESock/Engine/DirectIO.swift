@@ -48,17 +48,28 @@ extension Engine {
                 var count = 0
                 var closedByPeer = false
                 var wouldBlock = false
+                var failure: Errno?
                 // A stream read for N bytes takes what it can in a few tries; a length-0 read
                 // or a datagram read is one recv.
                 repeat {
                     let want = size - count
-                    let (n, eagain) = try Self.recvInto(buffer, at: count, fd: fd, count: want, flags: flags | dontwait)
+                    let n: Int, eagain: Bool
+                    do throws(Errno) {
+                        (n, eagain) = try Self.recvInto(buffer, at: count, fd: fd, count: want, flags: flags | dontwait)
+                    } catch {
+                        // An error after some bytes (a reset) must not lose those bytes.
+                        failure = error
+                        break
+                    }
                     if eagain { wouldBlock = true; break }
                     if n == 0 && stream && want > 0 { closedByPeer = true; break }
                     count += n
                     if !stream || length == 0 { break }
                 } while count < size
                 let got = Array(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+                if let failure {
+                    return .done(.error(.with(.errno(failure), partial: got)))
+                }
                 if closedByPeer {
                     return .done(.error(.with(.closed, partial: got)))
                 }

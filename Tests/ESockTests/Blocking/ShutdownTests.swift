@@ -56,6 +56,63 @@ extension BlockingTests {
             #expect(BlockingFixtures.failure(await waiting.result) == .partial(.closed, data: data))
         }
 
+        /// Peer sent 10 bytes then reset the connection (close with linger 0): recv(length: 100)
+        /// returns them with the reset, whether they were there before the call or not.
+        @Test(arguments: TestBackends.all)
+        func peerResetAfterPartialData(_ backend: Backend) async throws {
+            let api = try TestBackends.apiOrCancel(backend)
+            let data = BlockingFixtures.pattern(10, seed: 8)
+
+            let p = try await BlockingFixtures.pair(api, .inet)
+            defer { p.close() }
+            try api.setopt(p.client, .linger, .linger(0))
+            try await api.send(p.client, data, timeout: BlockingFixtures.patience)
+            try await Task.sleep(for: .milliseconds(20))
+            try api.close(p.client)
+            try await Task.sleep(for: .milliseconds(20))
+            let e = await #expect(throws: SocketError.self) {
+                try await api.recv(p.server, length: 100, timeout: BlockingFixtures.patience)
+            }
+            #expect(e == .partial(.errno(.econnreset), data: data))
+
+            let q = try await BlockingFixtures.pair(api, .inet)
+            defer { q.close() }
+            try api.setopt(q.client, .linger, .linger(0))
+            async let waiting = BlockingFixtures.timed { () async throws(SocketError) in
+                try await api.recv(q.server, length: 100, timeout: BlockingFixtures.patience)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+            try await api.send(q.client, data, timeout: BlockingFixtures.patience)
+            try await Task.sleep(for: .milliseconds(20))
+            try api.close(q.client)
+            #expect(BlockingFixtures.failure(await waiting.result) == .partial(.errno(.econnreset), data: data))
+        }
+
+        /// The end comes after the call already took some bytes and waited for more: every
+        /// byte, from before and after the wait, comes with the end (close or reset).
+        @Test(arguments: TestBackends.all)
+        func peerEndAfterSeveralPieces(_ backend: Backend) async throws {
+            let api = try TestBackends.apiOrCancel(backend)
+            for reset in [false, true] {
+                let p = try await BlockingFixtures.pair(api, .inet)
+                defer { p.close() }
+                if reset { try api.setopt(p.client, .linger, .linger(0)) }
+                let a = BlockingFixtures.pattern(10, seed: 10)
+                let b = BlockingFixtures.pattern(5, seed: 11)
+                try await api.send(p.client, a, timeout: BlockingFixtures.patience)
+                try await Task.sleep(for: .milliseconds(20))
+                async let waiting = BlockingFixtures.timed { () async throws(SocketError) in
+                    try await api.recv(p.server, length: 100, timeout: BlockingFixtures.patience)
+                }
+                try await Task.sleep(for: .milliseconds(20))
+                // The last piece and the end together, so that one try may see both.
+                try await api.send(p.client, b, timeout: BlockingFixtures.patience)
+                try api.close(p.client)
+                let end: SocketError = reset ? .errno(.econnreset) : .closed
+                #expect(BlockingFixtures.failure(await waiting.result) == .partial(end, data: a + b), "reset: \(reset)")
+            }
+        }
+
         /// shutdown(.write) by the peer ends our reading, and our writing still works.
         @Test(arguments: TestBackends.all)
         func peerShutdownWrite(_ backend: Backend) async throws {
