@@ -2,9 +2,9 @@ import Testing
 @testable import ESock
 
 @Suite struct SmokeTests {
-    @Test(arguments: [Backend.poll, Backend.uring])
+    @Test(arguments: TestBackends.all)
     func echo(backend: Backend) async throws {
-        let api = try socketAPI(backend)
+        guard let api = try TestBackends.api(backend) else { return }
         let l = try api.open(.inet, .stream, .tcp)
         try api.bind(l, .loopback)
         try api.listen(l)

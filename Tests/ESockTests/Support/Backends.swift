@@ -10,13 +10,10 @@ enum TestBackends {
     /// Why uring cannot run here, or nil.
     static var uringUnavailable: String? { URingProbe.current.unavailable }
 
-    /// The API for `backend`, or nil (with the reason) when it cannot run here.
-    static func api(_ backend: Backend) throws -> (any SocketAPI)? {
-        if backend == .uring, let why = uringUnavailable {
-            print("ESockTests: skipping uring case: \(why)")
-            return nil
-        }
-        return try socketAPI(backend)
+    /// The API for `backend`. Where uring cannot run here the case is cancelled with the
+    /// reason (reported skipped, never passing); see ``apiOrCancel(_:sourceLocation:)``.
+    static func api(_ backend: Backend, sourceLocation: SourceLocation = #_sourceLocation) throws -> (any SocketAPI)? {
+        try apiOrCancel(backend, sourceLocation: sourceLocation)
     }
 }
 
