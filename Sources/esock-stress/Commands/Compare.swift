@@ -51,6 +51,9 @@ struct Compare: AsyncParsableCommand {
             help: "The load generator's own backend (the same for every round; default: $ESOCK_BACKEND, else auto).")
     var loadBackend: Backend?
 
+    @Option(help: "The servers' data path: stream, async or nowait (see `serve --path`).")
+    var path: ServePath = .stream
+
     @Option(help: "Write an SVG chart of throughput and latency percentiles to this file.")
     var plot: String?
 

@@ -23,6 +23,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "echo: send every byte back; discard: read and drop.")
     var mode: ServeMode = .echo
 
+    @Option(help: "The data path: stream (the zero-copy fast path), async (awaiting calls) or nowait (Erlang-shaped calls and a mailbox).")
+    var path: ServePath = .stream
+
     @Option(help: "Stop after this many seconds even without a signal.")
     var duration: Double = 3600
 
@@ -42,7 +45,7 @@ struct Serve: AsyncParsableCommand {
         try await reportingFailures {
             let api = try Backends.api(backend)
             let signals = TerminationSignals()
-            let server = try EchoServer(api: api, host: host, port: port, mode: mode, backlog: backlog)
+            let server = try EchoServer(api: api, host: host, port: port, mode: mode, path: path, backlog: backlog)
             let started = ContinuousClock.now
             let serving = Task { await server.run() }
             Output.line("listening \(server.port)")

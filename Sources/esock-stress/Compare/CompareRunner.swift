@@ -12,6 +12,8 @@ struct CompareConfig: Sendable {
     var pipeline: Int
     var mode: LoadMode
     var loadBackend: Backend?
+    /// The servers' data path (`serve --path`).
+    var path: ServePath = .stream
 }
 
 /// One backend's rounds and their medians.
@@ -117,7 +119,7 @@ enum CompareRunner {
         // The server's own bound: it never outlives this comparison by much, even if we die.
         let bound = Int(config.warmup + config.duration) + 60
         let server = try ChildProcess(label: "the \(backend.rawValue) server",
-                                      arguments: ["serve", "--backend", backend.rawValue, "--port", "0",
+                                      arguments: ["serve", "--backend", backend.rawValue, "--port", "0", "--path", config.path.rawValue,
                                                   "--duration", "\(bound)"],
                                       cpu: serverCPU)
         var serverStopped = false

@@ -10,11 +10,16 @@ final class EchoServer: Sendable {
     let port: UInt16
     let stats = ServerStats()
     private let handler: any ConnectionHandler
+    private let path: ServePath
+    private let mode: ServeMode
     private let live = Mutex<(stopping: Bool, sockets: [UInt64: Socket])>((false, [:]))
 
     /// Opens, binds and listens. A busy port or a bad address throws a ``CLIFailure``.
-    init(api: any SocketAPI, host: Host, port: UInt16, mode: ServeMode, backlog: Int = 1024) throws(CLIFailure) {
+    init(api: any SocketAPI, host: Host, port: UInt16, mode: ServeMode, path: ServePath = .stream,
+         backlog: Int = 1024) throws(CLIFailure) {
         self.api = api
+        self.path = path
+        self.mode = mode
         let place = host.display(port: port)
         let l: Socket
         do {
@@ -35,11 +40,18 @@ final class EchoServer: Sendable {
             throw CLIFailure("cannot listen on \(place)", error)
         }
         self.listener = l
-        self.handler = AwaitingEchoConnection(api: api, mode: mode)
+        switch path {
+        case .nowait: self.handler = NowaitEchoConnection(api: api, mode: mode)
+        default: self.handler = AwaitingEchoConnection(api: api, mode: mode)
+        }
     }
 
     /// Accepts and serves until ``stop()``; returns once every connection has ended.
     func run() async {
+        if path == .stream {
+            await runStreaming()
+            return
+        }
         await withDiscardingTaskGroup { group in
             while true {
                 let socket: Socket
@@ -59,7 +71,8 @@ final class EchoServer: Sendable {
                     return
                 }
                 try? api.setopt(socket, .nodelay, .bool(true))
-                group.addTask { [handler, stats] in
+                // On the loop executor a socket's messages resume its task without a thread hop.
+                group.addTask(executorPreference: api.executor) { [handler, stats] in
                     stats.active.add(1, ordering: .relaxed)
                     await handler.serve(socket, stats: stats)
                     stats.active.subtract(1, ordering: .relaxed)
@@ -67,6 +80,34 @@ final class EchoServer: Sendable {
                 }
             }
         }
+    }
+
+    /// The fast path: a multishot accept hands each connection to a ``StreamEchoHandler``
+    /// on the loop thread; this task only waits for ``stop()``.
+    private func runStreaming() async {
+        let handler = StreamEchoHandler(api: api, mode: mode, stats: stats) { [weak self] socket in
+            self?.stats.active.subtract(1, ordering: .relaxed)
+            self?.untrack(socket)
+        }
+        do throws(SocketError) {
+            try api.acceptLoop(listener) { [weak self] socket in
+                guard let self else { try? socket.close(); return }
+                stats.accepted.add(1, ordering: .relaxed)
+                guard track(socket) else { try? api.close(socket); return }
+                stats.active.add(1, ordering: .relaxed)
+                try? api.setopt(socket, .nodelay, .bool(true))
+                do throws(SocketError) {
+                    try api.stream(socket, to: handler)
+                } catch {
+                    stats.recordError("stream: \(Describe.socketError(error))")
+                    try? api.close(socket)
+                }
+            }
+        } catch {
+            stats.recordError("accept loop: \(Describe.socketError(error))")
+            return
+        }
+        while !isStopping { try? await Task.sleep(for: .milliseconds(20)) }
     }
 
     /// Stops accepting and closes every connection; ``run()`` then returns.
