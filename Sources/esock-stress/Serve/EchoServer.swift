@@ -12,7 +12,14 @@ final class EchoServer: Sendable {
     private let handler: any ConnectionHandler
     private let path: ServePath
     private let mode: ServeMode
-    private let live = Mutex<(stopping: Bool, sockets: [UInt64: Socket])>((false, [:]))
+    private let live = Mutex<LiveState>(LiveState())
+
+    private struct LiveState {
+        var stopping = false
+        var sockets: [UInt64: Socket] = [:]
+        /// The streaming path's run() waiting for stop().
+        var stopWaiter: CheckedContinuation<Void, Never>?
+    }
 
     /// Opens, binds and listens. A busy port or a bad address throws a ``CLIFailure``.
     init(api: any SocketAPI, host: Host, port: UInt16, mode: ServeMode, path: ServePath = .stream,
@@ -107,17 +114,28 @@ final class EchoServer: Sendable {
             stats.recordError("accept loop: \(Describe.socketError(error))")
             return
         }
-        while !isStopping { try? await Task.sleep(for: .milliseconds(20)) }
+        // Wait for stop() without waking up meanwhile: the fast path allocates nothing per
+        // message, and a polling sleep here would be the only allocation left.
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let stopped = live.withLock { st -> Bool in
+                if st.stopping { return true }
+                st.stopWaiter = c
+                return false
+            }
+            if stopped { c.resume() }
+        }
     }
 
     /// Stops accepting and closes every connection; ``run()`` then returns.
     func stop() {
-        let sockets = live.withLock { s -> [Socket] in
+        let (sockets, waiter) = live.withLock { s -> ([Socket], CheckedContinuation<Void, Never>?) in
             s.stopping = true
             let all = Array(s.sockets.values)
             s.sockets.removeAll()
-            return all
+            defer { s.stopWaiter = nil }
+            return (all, s.stopWaiter)
         }
+        waiter?.resume()
         try? api.close(listener)
         for s in sockets { try? api.close(s) }
     }
