@@ -38,7 +38,7 @@ extension PollEngine {
     }
 
     /// Called on the loop thread for a streaming socket; false when `socket` is not one.
-    func streamReady(_ socket: Socket, readable: Bool, writable: Bool) -> Bool {
+    func streamReady(_ socket: Socket, readable: Bool, writable: Bool, hangup: Bool) -> Bool {
         let (stream, pending) = socket.state.withLock { st in
             (st.closed ? nil : st.stream, !st.outbox.isEmpty)
         }
@@ -48,7 +48,7 @@ extension PollEngine {
         if let onAccept = stream.onAccept {
             acceptAll(socket, onAccept)
         } else if let handler = stream.handler {
-            readAll(socket, stream, handler)
+            readAll(socket, stream, handler, untilEnd: hangup)
         }
         return true
     }
@@ -83,7 +83,10 @@ extension PollEngine {
         }
     }
 
-    private func readAll(_ socket: Socket, _ stream: StreamState, _ handler: any StreamHandler) {
+    /// Reads until the socket is drained. A short read means drained (the next arrival raises
+    /// a new edge), except after a hang-up: the end of the stream raises no further edge, so
+    /// then it reads on until recv returns 0 or fails.
+    private func readAll(_ socket: Socket, _ stream: StreamState, _ handler: any StreamHandler, untilEnd: Bool) {
         let buffer = readBuffer
         while true {
             // The read holds the socket's lock so a concurrent close cannot hand the
@@ -96,7 +99,7 @@ extension PollEngine {
             }
             if n > 0 {
                 handler.received(UnsafeRawBufferPointer(rebasing: buffer[..<n]), on: socket)
-                if n < buffer.count { return }  // drained: the next arrival raises a new edge
+                if n < buffer.count && !untilEnd { return }
                 continue
             }
             if n == -Int(EAGAIN) || n == -Int(EINTR) { return }

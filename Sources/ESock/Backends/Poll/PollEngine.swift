@@ -115,7 +115,8 @@ final class PollEngine: Engine {
         let err = EPOLLERR.rawValue | EPOLLHUP.rawValue
         let readable = events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | err) != 0
         let writable = events & (EPOLLOUT.rawValue | err) != 0
-        if streamReady(socket, readable: readable, writable: writable) { return }
+        let hangup = events & (EPOLLRDHUP.rawValue | err) != 0
+        if streamReady(socket, readable: readable, writable: writable, hangup: hangup) { return }
         socket.state.withLock { st in
             guard !st.closed else { return }
             var directions: [Direction] = []
