@@ -112,7 +112,8 @@ import Glibc
         }
     }
 
-    @Test("IPv6: hops with default, v6only, join and leave a group", arguments: TestBackends.all)
+    @Test("IPv6: hops with default, v6only, join and leave a group",
+          .enabled(if: IPv6Loopback.available, IPv6Loopback.reason), arguments: TestBackends.all)
     func ipv6(backend: Backend) async throws {
         guard let api = try TestBackends.api(backend) else { return }
         let s = try api.open(.inet6, .dgram, .udp)

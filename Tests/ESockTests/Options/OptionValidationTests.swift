@@ -31,7 +31,7 @@ import Glibc
     @Test("getting a set-only option is invalid", arguments: TestBackends.all)
     func setOnlyGet(backend: Backend) async throws {
         guard let api = try TestBackends.api(backend) else { return }
-        let u = try api.open(.inet6, .dgram, .udp)
+        let u = try api.open(IPv6Loopback.available ? .inet6 : .inet, .dgram, .udp)
         defer { try? api.close(u) }
         for o in [SocketOption(.ip, "add_membership"), .init(.ip, "msfilter"), .init(.ip, "block_source"),
                   .init(.ipv6, "addrform"), .init(.ipv6, "join_group"), .init(.sctp, "events")] {
@@ -57,7 +57,8 @@ import Glibc
     func wrongValue(backend: Backend) async throws {
         guard let api = try TestBackends.api(backend) else { return }
         let s = try api.open(.inet, .stream, .tcp)
-        let s6 = try api.open(.inet6, .stream, .tcp)
+        // The ipv6 cases are refused before the kernel sees them, whatever the socket's domain.
+        let s6 = try api.open(IPv6Loopback.available ? .inet6 : .inet, .stream, .tcp)
         defer { try? api.close(s); try? api.close(s6) }
         let cases: [(Socket, SocketOption, OptionValue)] = [
             (s, .keepalive, .int(1)),                                   // OTP: bool only
