@@ -133,6 +133,8 @@ struct SocketState: @unchecked Sendable {
     var stream: StreamState?
     /// Bytes queued by ``SocketAPI/write(_:_:)``.
     var outbox = Outbox()
+    /// Closed, but the descriptor stays open until the outbox has been sent.
+    var lingering = false
 
     subscript(d: Direction) -> OperationQueue {
         get { queues[d.rawValue] }

@@ -68,4 +68,30 @@ struct StreamingTests {
         }
         #expect(throws: SocketError.invalid(.state)) { try api.stream(p.server, to: EchoHandler(api: api)) }
     }
+
+    @Test("bytes written before close still reach the peer", arguments: TestBackends.all)
+    func writesSurviveClose(backend: Backend) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let p = try await StreamPair.make(api)
+        defer { p.close() }
+        // Far more than the socket buffers hold, so most of it is still queued at close.
+        let size = 8 << 20
+        let data = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        try api.write(p.server, data)
+        try api.close(p.server)
+        var got: [UInt8] = []
+        got.reserveCapacity(size)
+        while got.count < size {
+            do {
+                got += try await api.recv(p.client, length: 0, timeout: .seconds(10))
+            } catch {
+                Issue.record("after \(got.count) bytes: \(error)")
+                break
+            }
+        }
+        #expect(got == data)
+        await #expect(throws: SocketError.closed) {
+            _ = try await api.recv(p.client, length: 0, timeout: .seconds(10))
+        }
+    }
 }

@@ -39,8 +39,12 @@ extension PollEngine {
 
     /// Called on the loop thread for a streaming socket; false when `socket` is not one.
     func streamReady(_ socket: Socket, readable: Bool, writable: Bool, hangup: Bool) -> Bool {
-        let (stream, pending) = socket.state.withLock { st in
-            (st.closed ? nil : st.stream, !st.outbox.isEmpty)
+        let (stream, pending, lingers) = socket.state.withLock { st in
+            (st.closed ? nil : st.stream, !st.outbox.isEmpty, st.lingering)
+        }
+        if lingers {
+            if writable { flush(socket) }
+            return true
         }
         guard let stream else { return false }
         if writable && pending { flush(socket) }
@@ -53,17 +57,29 @@ extension PollEngine {
         return true
     }
 
-    private func flush(_ socket: Socket) {
-        socket.state.withLock { st in
-            while !st.closed && !st.outbox.isEmpty {
+    /// Sends what the outbox holds until the kernel takes no more. A closed socket whose
+    /// outbox still held bytes ("lingering") is closed for good once they are out, or once
+    /// the connection fails.
+    func flush(_ socket: Socket) {
+        let done = socket.state.withLock { st -> Bool in
+            var failed = false
+            while (!st.closed || st.lingering) && !st.outbox.isEmpty {
                 st.outbox.promote()
                 let b = st.outbox.flight.readable
                 let n = Glibc.send(socket.fileDescriptor, b.baseAddress, b.count, (msgNoSignal | msgDontWait))
+                if n < 0 && errno != EAGAIN && errno != EINTR { failed = true }
                 if n <= 0 { break }
                 st.counters.record(.send, .sent(n))
                 st.outbox.sent(n)
             }
+            guard st.lingering && (st.outbox.isEmpty || failed) else { return false }
+            st.lingering = false
+            loop.remove(socket)
+            sysClose(socket.fileDescriptor)
+            st.outbox.release()
+            return true
         }
+        if done { lingering.withLock { _ = $0.removeValue(forKey: socket.id) } }
     }
 
     private func acceptAll(_ listener: Socket, _ onAccept: @Sendable (Socket) -> Void) {

@@ -1,4 +1,5 @@
 import CESockLinux
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,6 +15,8 @@ final class PollEngine: Engine {
     let nonblockingDescriptors = true
     let timesOutInKernel = false
     let loop: EpollLoop
+    /// Closed sockets whose queued writes are still going out; kept alive until they are.
+    let lingering = Mutex<[UInt64: Socket]>([:])
     /// The loop thread's read buffer for streaming sockets (only the loop thread uses it).
     nonisolated(unsafe) let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
 
@@ -150,10 +153,20 @@ final class PollEngine: Engine {
             if st.closed { throw .closed }
             markClosed(socket, &st)
             _ = abortAll(socket, &st, reason: .closed)
-            loop.remove(socket)
-            sysClose(socket.fileDescriptor)
-            st.outbox.release()
+            if st.outbox.isEmpty {
+                loop.remove(socket)
+                sysClose(socket.fileDescriptor)
+                st.outbox.release()
+            } else {
+                // Written bytes still queued: like a kernel socket buffer, they go out before
+                // the descriptor closes (the next writable edges flush them).
+                st.lingering = true
+            }
             return st.stream
+        }
+        if socket.state.withLock({ $0.lingering }) {
+            lingering.withLock { $0[socket.id] = socket }
+            flush(socket)
         }
         if let stream, let handler = stream.handler { end(socket, stream, handler, .closed) }
     }

@@ -107,15 +107,19 @@ extension URingEngine {
         socket.state.withLock { st in
             st.inFlight -= 1
             st.outbox.sending = false
-            if st.closed { finishClose(socket, &st); return }
-            guard res > 0 else {
-                // The connection failed; its reader sees the error. Drop what cannot be sent.
-                st.outbox.release()
-                return
+            if res > 0 {
+                st.counters.record(.send, .sent(Int(res)))
+                st.outbox.sent(Int(res))
             }
-            st.counters.record(.send, .sent(Int(res)))
-            st.outbox.sent(Int(res))
-            if !st.outbox.isEmpty { sendNext(socket, &st) }
+            // Queued bytes go out even after close (as from a kernel socket buffer); a failed
+            // connection drops them.
+            if res > 0 && !st.outbox.isEmpty {
+                sendNext(socket, &st)
+            } else if st.closed {
+                finishClose(socket, &st)
+            } else if res <= 0 {
+                st.outbox.release()
+            }
         }
     }
 

@@ -192,7 +192,12 @@ final class URingEngine: Engine {
             _ = abortAll(socket, &st, reason: .closed)
             for s in st.stash.drainAccepted() { try? s.engine.close(s) }
             st.stash = Stash()
-            if st.inFlight > 0 {
+            if st.outbox.sending {
+                // Queued writes still go out, so cancel everything but the send; the
+                // descriptor closes after the last write's completion.
+                for d in Direction.allCases { if let op = st[d].draining { loop.send(.cancel(op)) } }
+                if st.stream != nil { loop.send(.cancelStream(socket)) }
+            } else if st.inFlight > 0 {
                 // The descriptor closes when the last of these operations has completed.
                 loop.send(.cancelDescriptor(socket.fileDescriptor))
             } else {

@@ -23,6 +23,8 @@ final class URingLoop: @unchecked Sendable {
         case acceptMultishot(Socket)
         /// Streaming: send `count` bytes at `base` (memory the socket's outbox keeps still).
         case send(Socket, UncheckedBox<UnsafeRawPointer>, Int)
+        /// Streaming: cancel the socket's multishot recv or accept (not its send).
+        case cancelStream(Socket)
         /// A task job to run on the loop thread (the loop is a `TaskExecutor`).
         case job(UnownedJob)
     }
@@ -176,6 +178,13 @@ final class URingLoop: @unchecked Sendable {
             let s = sqe()
             io_uring_prep_multishot_accept(s, socket.fileDescriptor, nil, nil, sockCloexec)
             io_uring_sqe_set_data64(s, Self.tag(socket, .accept))
+        case .cancelStream(let socket):
+            let base = UInt64(UInt(bitPattern: Unmanaged.passUnretained(socket).toOpaque()))
+            for kind in [StreamKind.recv, .accept] {
+                let s = sqe()
+                io_uring_prep_cancel64(s, base | kind.rawValue, 0)
+                io_uring_sqe_set_data64(s, Self.ignored)
+            }
         case .job(let job):
             job.runSynchronously(on: asUnownedTaskExecutor())
         case .send(let socket, let base, let count):
