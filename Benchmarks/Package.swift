@@ -1,0 +1,29 @@
+// swift-tools-version: 6.1
+// Benchmark peers for ESock. A separate package so that library users never
+// pull SwiftNIO: nothing here is a dependency of the ESock library.
+import PackageDescription
+
+let package = Package(
+    name: "ESockBenchmarks",
+    platforms: [.macOS(.v13)],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(name: "ESock", path: ".."),
+    ],
+    targets: [
+        .executableTarget(
+            name: "nio-echo",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/nio-echo"
+        ),
+        // Open/close churn with the socket registry on and off.
+        .executableTarget(
+            name: "registry-churn",
+            dependencies: [.product(name: "ESock", package: "ESock")],
+            path: "Sources/registry-churn"
+        ),
+    ]
+)
