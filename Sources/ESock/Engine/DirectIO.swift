@@ -23,8 +23,12 @@ extension Engine {
         do throws(Errno) {
             switch request {
             case .accept:
-                let nfd = try sysAccept(fd, nonblocking: nonblockingDescriptors)
-                return .done(accepted(fd: nfd, from: socket))
+                do throws(Errno) {
+                    let nfd = try sysAccept(fd, nonblocking: nonblockingDescriptors)
+                    return .done(accepted(fd: nfd, from: socket))
+                } catch where error == .eagain {
+                    return .wouldBlock
+                }
 
             case .connect(var addr):
                 do throws(Errno) {
