@@ -1,0 +1,177 @@
+import Testing
+@testable import ESock
+
+/// OTP socket_api_SUITE api_a_{accept,recv,recvfrom,recvmsg}_cancel and the cancel contract:
+/// ok / invalid(info) / closed, and no message of a cancelled operation is left in or
+/// later arrives in the caller's mailbox; nothing that arrives is lost.
+@Suite struct CancelTests {
+    /// One waiter: pending, no message while nothing happens, cancel ok; then the item
+    /// arrives, no message comes, and the next caller gets the item.
+    @Test(arguments: TestBackends.all, WaitOperation.allCases)
+    func oneWaiter(backend: Backend, operation: WaitOperation) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        for domain in [Domain.inet, .inet6] {
+            let f = try await WaitFixture(api, operation, domain: domain)
+            defer { f.close() }
+            let mb = Mailbox()
+            let r = try f.start(mb)
+            let info = try #require(expectPending(r, backend, operation.tag))
+            #expect(f.waiting == 1)
+            await expectNoMessage(mb, wait: .milliseconds(100))
+            try api.cancel(f.socket, info, caller: mb)
+            #expect(f.waiting == 0)
+            let item = try await f.trigger(1)
+            await expectNoMessage(mb, about: info.handle)
+            #expect(try await f.take() == item)
+            // Cancelling it again: the caller has no such operation any more.
+            expectInvalidInfo { try api.cancel(f.socket, info, caller: mb) }
+        }
+    }
+
+    /// Cancel after the message arrived but before the caller read it: ok, the message is
+    /// taken back, and the item goes to the next caller (uring: from the stash).
+    @Test(arguments: TestBackends.all, WaitOperation.allCases)
+    func afterMessageArrived(backend: Backend, operation: WaitOperation) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let f = try await WaitFixture(api, operation)
+        defer { f.close() }
+        let mb = Mailbox()
+        let info = try #require(expectPending(try f.start(mb), backend, operation.tag))
+        let item = try await f.trigger(1)
+        try #require(await eventually { mb.count == 1 })
+        try api.cancel(f.socket, info, caller: mb)
+        #expect(mb.count == 0)
+        await expectNoMessage(mb, about: info.handle, wait: .milliseconds(50))
+        #expect(try await f.take() == item)
+    }
+
+    /// Cancel of an operation that finished (and whose message was read), of an unknown
+    /// handle, by a caller that does not own it: invalid(info). On a closed socket: closed.
+    @Test(arguments: TestBackends.all, WaitOperation.allCases)
+    func invalidAndClosed(backend: Backend, operation: WaitOperation) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let f = try await WaitFixture(api, operation)
+        defer { f.close() }
+        let mb = Mailbox(), other = Mailbox()
+        let info = try #require(expectPending(try f.start(mb), backend, operation.tag))
+        // Someone else's operation.
+        expectInvalidInfo { try api.cancel(f.socket, info, caller: other) }
+        // An unknown handle.
+        let unknown: PendingInfo = backend == .poll
+            ? .select(SelectInfo(tag: operation.tag, handle: Handle(rawValue: 0xdead_beef)))
+            : .completion(CompletionInfo(tag: operation.tag, handle: Handle(rawValue: 0xdead_beef)))
+        expectInvalidInfo { try api.cancel(f.socket, unknown, caller: mb) }
+        // Finished and read.
+        let item = try await f.trigger(1)
+        #expect(try await f.serve(mb, info) == item)
+        expectInvalidInfo { try api.cancel(f.socket, info, caller: mb) }
+        // A nowait call that finished at once has nothing to cancel. (uring never accepts
+        // at once: an accept always goes to the kernel.)
+        if !(backend == .uring && operation == .accept) {
+            let item2 = try await f.trigger(2)
+            try await Task.sleep(for: .milliseconds(20))  // loopback: it has arrived
+            let r = try f.start(mb)
+            guard case .ok(let got) = r else { Issue.record("expected the item at once, got \(r)"); return }
+            #expect(got == item2)
+            expectInvalidInfo { try api.cancel(f.socket, r, caller: mb) }
+        }
+        // Closed.
+        let info2 = try #require(expectPending(try f.start(mb), backend, operation.tag))
+        try api.close(f.socket)
+        #expect(throws: SocketError.closed) { try api.cancel(f.socket, info2, caller: mb) }
+        let m = try #require(await message(mb, f.socket, info2.handle))
+        #expect(m.abortReason == .closed)
+    }
+
+    /// api_a_m*_cancel with cancel: three callers (mailboxes) queue in one direction; the
+    /// queued middle one cancels; the others are served in FIFO order, it gets nothing.
+    @Test(arguments: TestBackends.all, WaitOperation.allCases)
+    func queuedWaiterCancels(backend: Backend, operation: WaitOperation) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let f = try await WaitFixture(api, operation)
+        defer { f.close() }
+        let a = Mailbox(), b = Mailbox(), c = Mailbox()
+        let ia = try #require(expectPending(try f.start(a), backend, operation.tag))
+        let ib = try #require(expectPending(try f.start(b), backend, operation.tag))
+        let ic = try #require(expectPending(try f.start(c), backend, operation.tag))
+        #expect(Set([ia.handle, ib.handle, ic.handle]).count == 3)
+        #expect(f.waiting == 3)
+        try api.cancel(f.socket, ib, caller: b)
+        #expect(f.waiting == 2)
+        let item1 = try await f.trigger(1)
+        #expect(try await f.serve(a, ia) == item1)
+        let item2 = try await f.trigger(2)
+        #expect(try await f.serve(c, ic) == item2)
+        await expectNoMessage(b, wait: .milliseconds(100))
+        await expectNoMessage(a, wait: .milliseconds(1))
+        await expectNoMessage(c, wait: .milliseconds(1))
+        #expect(f.waiting == 0)
+    }
+
+    /// The current caller cancels while two more are queued: the next in line takes over
+    /// (poll: it gets `select` at once and calls again), FIFO order holds, nothing is lost.
+    @Test(arguments: TestBackends.all, WaitOperation.allCases)
+    func currentWaiterCancels(backend: Backend, operation: WaitOperation) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let f = try await WaitFixture(api, operation)
+        defer { f.close() }
+        let a = Mailbox(), b = Mailbox(), c = Mailbox()
+        let ia = try #require(expectPending(try f.start(a), backend, operation.tag))
+        let ib = try #require(expectPending(try f.start(b), backend, operation.tag))
+        let ic = try #require(expectPending(try f.start(c), backend, operation.tag))
+        try api.cancel(f.socket, ia, caller: a)
+        let item1 = try await f.trigger(1)
+        #expect(try await f.serve(b, ib) == item1)
+        let item2 = try await f.trigger(2)
+        #expect(try await f.serve(c, ic) == item2)
+        await expectNoMessage(a, wait: .milliseconds(100))
+        #expect(f.waiting == 0)
+    }
+
+    /// The current caller cancels just as its item arrives, many times: every item is
+    /// received exactly once, by the caller or by the next one (uring: through the stash).
+    @Test(arguments: TestBackends.all, [WaitOperation.accept, .recv, .recvfrom])
+    func cancelRacingArrival(backend: Backend, operation: WaitOperation) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let f = try await WaitFixture(api, operation)
+        defer { f.close() }
+        var got: [String] = []
+        var sent: [String] = []
+        for n in 0..<60 {
+            let mb = Mailbox()
+            let r = try f.start(mb)
+            if case .ok(let item) = r { got.append(item) }
+            let info = r.pending
+            async let t = f.trigger(n)
+            if n % 3 != 0 { await Task.yield() }
+            if let info {
+                do {
+                    try api.cancel(f.socket, info, caller: mb)
+                    await expectNoMessage(mb, about: info.handle, wait: .milliseconds(2))
+                } catch {
+                    Issue.record("cancel: \(error)")
+                }
+            }
+            sent.append(try await t)
+        }
+        while got.count < sent.count {
+            guard let item = try? await f.take(timeout: .seconds(2)) else { break }
+            got.append(item)
+        }
+        #expect(got == sent)
+    }
+
+    private func expectInvalidInfo(sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) {
+        do {
+            try body()
+            Issue.record("cancel succeeded", sourceLocation: sourceLocation)
+        } catch let e as SocketError {
+            guard case .invalid(.info) = e else {
+                Issue.record("expected invalid(info), got \(e)", sourceLocation: sourceLocation)
+                return
+            }
+        } catch {
+            Issue.record("\(error)", sourceLocation: sourceLocation)
+        }
+    }
+}
