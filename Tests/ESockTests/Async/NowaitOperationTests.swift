@@ -142,7 +142,8 @@ import Testing
         guard let api = try TestBackends.api(backend) else { return }
         let p = try await StreamPair.make(api)
         defer { p.close() }
-        let data = patternBytes(0, 8 << 20)
+        try shrinkBuffers(api, sender: p.client, receiver: p.server)
+        let data = patternBytes(0, 1 << 20)
         let mb = Mailbox()
         let r = try api.send(p.client, data, nowait: mb)
         let info = try #require(expectPending(r, backend, .send))

@@ -141,9 +141,28 @@ struct Listener {
 }
 
 /// Bytes of a recognisable pattern: `count` bytes starting at stream offset `offset`.
-func patternBytes(_ offset: Int, _ count: Int, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) -> [UInt8] {
-    (offset..<(offset + count)).map { k in
-        let x = (UInt64(k) &+ 1) &* seed
-        return UInt8(truncatingIfNeeded: (x ^ (x >> 29)) >> 24)
+/// The pattern repeats every 65521 bytes (a prime, so it never lines up with buffer sizes).
+func patternBytes(_ offset: Int, _ count: Int) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(count)
+    var k = offset % patternPeriod.count
+    while out.count < count {
+        let n = min(count - out.count, patternPeriod.count - k)
+        out.append(contentsOf: patternPeriod[k..<(k + n)])
+        k = 0
     }
+    return out
+}
+
+/// One period of the test pattern.
+let patternPeriod: [UInt8] = (0..<65521).map { k in
+    let x = (UInt64(k) &+ 1) &* 0x9E37_79B9_7F4A_7C15
+    return UInt8(truncatingIfNeeded: (x ^ (x >> 29)) >> 24)
+}
+
+/// Makes a send from `sender` to `receiver` block after a few tens of KiB (small kernel
+/// buffers), so tests of waiting sends need little data.
+func shrinkBuffers(_ api: any SocketAPI, sender: Socket, receiver: Socket) throws {
+    try api.setopt(sender, .sndbuf, .int(16384))
+    try api.setopt(receiver, .rcvbuf, .int(16384))
 }
