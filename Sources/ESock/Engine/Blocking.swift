@@ -29,10 +29,13 @@ extension Engine {
                 if let partial, let r = try run.absorb(partial, final: false) { return r }
             }
             // uring: a finite timeout is linked to the kernel operation, whose completion
-            // then reports it; wait without a timer of our own.
-            let wait: Timeout = timesOutInKernel ? .infinity : (deadline.map { d in
-                .finite(max(ContinuousClock.now.duration(to: d), .zero))
-            } ?? .infinity)
+            // then reports it. An operation still queued behind another caller's is not in
+            // the kernel yet and has no such timeout, so a timer just after the deadline
+            // backs it up (it ends the wait only if the kernel did not).
+            let wait: Timeout = deadline.map { d in
+                let end = timesOutInKernel ? d.advanced(by: .milliseconds(10)) : d
+                return .finite(max(ContinuousClock.now.duration(to: end), .zero))
+            } ?? .infinity
             guard let message = await mailbox.receive(timeout: wait) else {
                 // Timed out or the task was cancelled. If the operation finished meanwhile,
                 // cancel keeps its result in the socket's stash for the next caller.
