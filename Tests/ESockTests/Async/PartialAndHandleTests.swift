@@ -57,9 +57,10 @@ import Testing
             guard case .more(let d)? = m.status else { Issue.record("expected more, got \(m)"); return }
             #expect(d == Array("de".utf8))
         }
-        // Nothing of the stream was lost or doubled.
+        // Nothing of the stream was lost or doubled, and the counters saw every byte.
         try await api.send(p.client, Array("f".utf8))
         #expect(try await api.recv(p.server, length: 1, timeout: .seconds(5)) == Array("f".utf8))
+        #expect(api.info(p.server).counters.readByte == 6)
     }
 
     /// A datagram recv for fewer bytes than the datagram is never partial: one call, one
