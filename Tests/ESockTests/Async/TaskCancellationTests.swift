@@ -88,7 +88,7 @@ import Testing
         defer { p.close() }
         var got: [UInt8] = []
         var sent = 0
-        for n in 0..<150 {
+        for n in 0..<500 {
             let length = n % 2 == 0 ? 0 : 3
             let t = Task { try await api.recv(p.server, length: length, timeout: .seconds(5)) }
             let chunk = patternBytes(sent, 1 + n % 5)
