@@ -10,8 +10,15 @@ extension Engine {
         let deadline: ContinuousClock.Instant? = timeout == .nowait ? .now : timeout.deadline()
         var run = Run(request: request, stream: socket.type == .stream)
         let mailbox = Mailbox()
+        // poll: after `select` the operation is still ours (current and selected) until we
+        // call again; a cancellation seen then must give it up, or it locks others out.
+        var selected: PendingInfo?
         while true {
-            if Task.isCancelled { throw run.failure(.cancelled) }
+            if Task.isCancelled {
+                if let selected { try? cancel(socket, selected, caller: mailbox) }
+                throw run.failure(.cancelled)
+            }
+            selected = nil
             let begun: Begin
             do {
                 begun = try begin(socket, run.request, caller: mailbox, handle: nil,
@@ -44,6 +51,7 @@ extension Engine {
             }
             switch message {
             case .select:
+                selected = info
                 continue
             case .abort(_, _, let reason):
                 throw run.failure(reason)
