@@ -49,6 +49,7 @@ final class PollEngine: Engine {
                     finish(socket, d, tag, status, &st)
                     return .done(status)
                 case .partial(let status):
+                    st.counters.record(tag, status)
                     return .pending(wait(cur, handle, request, d, &st), partial: status)
                 case .wouldBlock:
                     return .pending(wait(cur, handle, request, d, &st), partial: nil)
