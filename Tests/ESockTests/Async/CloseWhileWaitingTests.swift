@@ -156,6 +156,24 @@ import Testing
         }
     }
 
+    /// An awaiting recv(length: 10) has 3 bytes when 2 more and the end of the stream come:
+    /// it throws closed with all 5 bytes.
+    @Test(arguments: TestBackends.all)
+    func remoteCloseDuringAwaitingRecvKeepsAllData(backend: Backend) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let p = try await StreamPair.make(api)
+        defer { p.close() }
+        let t = Task { try await api.recv(p.server, length: 10, timeout: .seconds(5)) }
+        try #require(await eventually { api.info(p.server).numReaders == 1 })
+        try await api.send(p.client, Array("abc".utf8))
+        try #require(await eventually { api.info(p.server).counters.readByte == 3 })
+        try await api.send(p.client, Array("de".utf8))
+        try api.close(p.client)
+        let r = try await withinLimit(.seconds(5)) { await t.result }
+        guard case .failure(let e)? = r, let e = e as? SocketError else { Issue.record("expected closed, got \(String(describing: r))"); return }
+        #expect(e == .partial(.closed, data: Array("abcde".utf8)))
+    }
+
     /// The error a waiting caller ends with after the peer closed: from the completion on
     /// uring, from the call after `select` on poll.
     private func closedResult(_ api: any SocketAPI, _ f: WaitFixture, _ mb: Mailbox, _ info: PendingInfo,
