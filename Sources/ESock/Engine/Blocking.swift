@@ -100,7 +100,9 @@ private struct Run {
 
     /// `reason` with what was received, or what is left to send, attached.
     func failure(_ reason: SocketError) -> SocketError {
-        if case .partial = reason { return reason }
+        // A read that ended with data of its own (the end of the stream after a few bytes):
+        // what earlier rounds received comes first.
+        if case .partial(let r, let d) = reason { return .with(r, partial: received + d) }
         if !received.isEmpty { return .with(reason, partial: received) }
         if sent > 0 || reason == .timeout || reason == .cancelled, let rest = request.unsentData {
             return .with(reason, partial: rest)
