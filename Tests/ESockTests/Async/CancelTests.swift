@@ -161,6 +161,29 @@ import Testing
         #expect(got == sent)
     }
 
+    /// Messages taken back by cancel keep the stream's order: three callers wait; the data
+    /// comes; the first two cancel (the first with its message unread), so the third is
+    /// served (on uring, from the stash: the front of what the first got); it cancels with
+    /// its message unread too. The next reader gets the stream from its start.
+    @Test(arguments: TestBackends.all)
+    func takenBackMessagesKeepStreamOrder(backend: Backend) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let p = try await StreamPair.make(api)
+        defer { p.close() }
+        let m1 = Mailbox(), m2 = Mailbox(), m3 = Mailbox()
+        let i1 = try #require(expectPending(try api.recv(p.server, length: 0, nowait: m1), backend, .recv))
+        let i2 = try #require(expectPending(try api.recv(p.server, length: 0, nowait: m2), backend, .recv))
+        let i3 = try #require(expectPending(try api.recv(p.server, length: 2, nowait: m3), backend, .recv))
+        try await api.send(p.client, Array("abcdef".utf8))
+        try #require(await eventually { m1.count == 1 })
+        try api.cancel(p.server, i1, caller: m1)
+        try api.cancel(p.server, i2, caller: m2)
+        try #require(await eventually { m3.count == 1 })
+        try api.cancel(p.server, i3, caller: m3)
+        #expect(m1.count + m2.count + m3.count == 0)
+        #expect(try await api.recv(p.server, length: 6, timeout: .seconds(2)) == Array("abcdef".utf8))
+    }
+
     private func expectInvalidInfo(sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) {
         do {
             try body()
