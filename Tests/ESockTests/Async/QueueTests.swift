@@ -111,12 +111,15 @@ import Testing
     }
 
     /// connect and send share the write direction: a send from another caller during a
-    /// nowait connect waits for the connect, then goes out.
+    /// nowait connect waits for the connect, then goes out. (The listener's backlog is full,
+    /// so the connect stays pending until the backlog is drained and the SYN is resent.)
     @Test(arguments: TestBackends.all)
     func sendQueuesBehindConnect(backend: Backend) async throws {
         guard let api = try TestBackends.api(backend) else { return }
-        let l = try Listener.make(api)
-        defer { try? api.close(l.socket) }
+        let l = try Listener.make(api, backlog: 0)
+        var fillers: [Socket] = []
+        defer { for s in fillers + [l.socket] { try? api.close(s) } }
+        try #require(try await Self.fillBacklog(l, &fillers))
         let c = try api.open(.inet, .stream, .tcp)
         defer { try? api.close(c) }
         let connector = Mailbox(), sender = Mailbox()
@@ -124,7 +127,10 @@ import Testing
         let rs = try api.send(c, Array("queued".utf8), nowait: sender)
         let isend = try #require(expectPending(rs, backend, .send))
         #expect(api.info(c).numWriters == 2)
-        let m = try #require(await message(connector, c, ic.handle))
+        await expectNoMessage(sender, wait: .milliseconds(50))
+        // Make room: the connect completes when its SYN is resent.
+        for _ in fillers { try api.close(try await api.accept(l.socket, timeout: .seconds(2))) }
+        let m = try #require(await message(connector, c, ic.handle, within: .seconds(8)))
         if backend == .poll {
             #expect(m.isSelect)
             try api.connect(c)
@@ -139,6 +145,22 @@ import Testing
         let a = try await api.accept(l.socket, timeout: .seconds(5))
         defer { try? api.close(a) }
         #expect(try await api.recv(a, length: 6, timeout: .seconds(5)) == Array("queued".utf8))
+    }
+
+    /// Connects clients to `l` (backlog 0) until one cannot complete: the backlog is full.
+    /// The clients that connected are appended to `fillers`; the one that did not is closed.
+    static func fillBacklog(_ l: Listener, _ fillers: inout [Socket]) async throws -> Bool {
+        for _ in 0..<8 {
+            let c = try l.api.open(.inet, .stream, .tcp)
+            do {
+                try await l.api.connect(c, l.address, timeout: .milliseconds(200))
+                fillers.append(c)
+            } catch {
+                try? l.api.close(c)
+                return error == .timeout
+            }
+        }
+        return false
     }
 
     /// Sends on one stream socket from several tasks, awaiting and nowait alike, each send
