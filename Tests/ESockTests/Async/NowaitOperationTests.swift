@@ -57,6 +57,51 @@ import Testing
         #expect(api.info(c).writeStates.contains(.connected))
     }
 
+    /// A connect that cannot complete (the listener's backlog is full, the SYN is dropped)
+    /// gets no message: on poll a `select` means the connect finished, so connect/1 can
+    /// finish it. Sockets are connected right after open, racing the loop's first look at them.
+    @Test(arguments: TestBackends.all)
+    func connectPendingGivesNoEarlyMessage(backend: Backend) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let l = try Listener.make(api, backlog: 0)
+        var sockets: [Socket] = []
+        defer { for s in sockets + [l.socket] { try? api.close(s) } }
+        try #require(try await QueueTests.fillBacklog(l, &sockets))
+        var waiting: [(Socket, Mailbox)] = []
+        for _ in 0..<120 {
+            let c = try api.open(.inet, .stream, .tcp)
+            sockets.append(c)
+            let mb = Mailbox()
+            expectPending(try api.connect(c, l.address, nowait: mb), backend, .connect)
+            waiting.append((c, mb))
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        for (c, mb) in waiting {
+            if let m = mb.tryReceive() {
+                Issue.record("message for a connect that cannot have finished: \(m)")
+                if m.isSelect { #expect(throws: SocketError.errno(.einprogress)) { try api.connect(c) } }
+            }
+        }
+    }
+
+    /// The same, deterministic: epoll reports an unconnected socket as writable and hung
+    /// up when it is registered; if the loop sees that event only after the connect began,
+    /// it must not select the connect.
+    @Test func pollStaleRegistrationEventDoesNotSelectConnect() async throws {
+        guard let api = try TestBackends.api(.poll) else { return }
+        let l = try Listener.make(api, backlog: 0)
+        var sockets: [Socket] = []
+        defer { for s in sockets + [l.socket] { try? api.close(s) } }
+        try #require(try await QueueTests.fillBacklog(l, &sockets))
+        let c = try api.open(.inet, .stream, .tcp)
+        sockets.append(c)
+        let mb = Mailbox()
+        expectPending(try api.connect(c, l.address, nowait: mb), .poll, .connect)
+        let epollOut: UInt32 = 0x004, epollHup: UInt32 = 0x010  // EPOLLOUT, EPOLLHUP
+        try #require(c.engine as? PollEngine).ready(c, events: epollOut | epollHup)
+        await expectNoMessage(mb, wait: .milliseconds(50))
+    }
+
     /// Accept with nowait and no client: pending; a client connects; poll: `select` then
     /// accept again gives the socket; uring: `completion(.accepted(socket))`.
     @Test(arguments: TestBackends.all, [Domain.inet, .inet6])
