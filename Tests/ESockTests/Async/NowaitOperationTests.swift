@@ -57,6 +57,36 @@ import Testing
         #expect(api.info(c).writeStates.contains(.connected))
     }
 
+    /// A nowait connect to a port nobody listens on: poll selects and connect/1 gives the
+    /// error; uring completes with it.
+    @Test(arguments: TestBackends.all)
+    func connectRefused(backend: Backend) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let unused = try api.open(.inet, .stream, .tcp)
+        try api.bind(unused, .loopback)
+        let address = try api.sockname(unused)
+        try api.close(unused)
+        let c = try api.open(.inet, .stream, .tcp)
+        defer { try? api.close(c) }
+        let mb = Mailbox()
+        let r: Nowait<Void>
+        do {
+            r = try api.connect(c, address, nowait: mb)
+        } catch {
+            #expect(error == .errno(.econnrefused))  // refused at once is fine too
+            return
+        }
+        let info = try #require(expectPending(r, backend, .connect))
+        let m = try #require(await message(mb, c, info.handle))
+        if backend == .poll {
+            #expect(m.isSelect)
+            #expect(throws: SocketError.errno(.econnrefused)) { try api.connect(c) }
+        } else {
+            #expect(m.status?.error == .errno(.econnrefused))
+        }
+        #expect(api.info(c).numWriters == 0)
+    }
+
     /// A connect that cannot complete (the listener's backlog is full, the SYN is dropped)
     /// gets no message: on poll a `select` means the connect finished, so connect/1 can
     /// finish it. Sockets are connected right after open, racing the loop's first look at them.
