@@ -96,7 +96,7 @@ import Testing
         let l = try Listener.make(api, backlog: 0)
         var sockets: [Socket] = []
         defer { for s in sockets + [l.socket] { try? api.close(s) } }
-        try #require(try await QueueTests.fillBacklog(l, &sockets))
+        try #require(try await l.fillBacklog(&sockets))
         var waiting: [(Socket, Mailbox)] = []
         for _ in 0..<120 {
             let c = try api.open(.inet, .stream, .tcp)
@@ -122,7 +122,7 @@ import Testing
         let l = try Listener.make(api, backlog: 0)
         var sockets: [Socket] = []
         defer { for s in sockets + [l.socket] { try? api.close(s) } }
-        try #require(try await QueueTests.fillBacklog(l, &sockets))
+        try #require(try await l.fillBacklog(&sockets))
         let c = try api.open(.inet, .stream, .tcp)
         sockets.append(c)
         let mb = Mailbox()

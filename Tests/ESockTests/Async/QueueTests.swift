@@ -1,4 +1,3 @@
-import Synchronization
 import Testing
 @testable import ESock
 
@@ -119,7 +118,7 @@ import Testing
         let l = try Listener.make(api, backlog: 0)
         var fillers: [Socket] = []
         defer { for s in fillers + [l.socket] { try? api.close(s) } }
-        try #require(try await Self.fillBacklog(l, &fillers))
+        try #require(try await l.fillBacklog(&fillers))
         let c = try api.open(.inet, .stream, .tcp)
         defer { try? api.close(c) }
         let connector = Mailbox(), sender = Mailbox()
@@ -145,22 +144,6 @@ import Testing
         let a = try await api.accept(l.socket, timeout: .seconds(5))
         defer { try? api.close(a) }
         #expect(try await api.recv(a, length: 6, timeout: .seconds(5)) == Array("queued".utf8))
-    }
-
-    /// Connects clients to `l` (backlog 0) until one cannot complete: the backlog is full.
-    /// The clients that connected are appended to `fillers`; the one that did not is closed.
-    static func fillBacklog(_ l: Listener, _ fillers: inout [Socket]) async throws -> Bool {
-        for _ in 0..<8 {
-            let c = try l.api.open(.inet, .stream, .tcp)
-            do {
-                try await l.api.connect(c, l.address, timeout: .milliseconds(200))
-                fillers.append(c)
-            } catch {
-                try? l.api.close(c)
-                return error == .timeout
-            }
-        }
-        return false
     }
 
     /// Sends on one stream socket from several tasks, awaiting and nowait alike, each send

@@ -112,8 +112,3 @@ import Testing
         #expect(got == patternBytes(0, sent))
     }
 }
-
-extension Result {
-    /// The error of a failure, nil for a success.
-    var failureValue: Failure? { if case .failure(let e) = self { return e } else { return nil } }
-}

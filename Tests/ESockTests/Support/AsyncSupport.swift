@@ -138,6 +138,29 @@ struct Listener {
         try await api.connect(c, address, timeout: .seconds(5))
         return c
     }
+
+    /// Connects clients to this listener (made with backlog 0) until one cannot complete:
+    /// the backlog is full and further SYNs are dropped, so a new connect stays pending
+    /// (until the backlog is drained and the SYN resent, about a second later). The clients
+    /// that connected are appended to `fillers`; the one that did not is closed.
+    func fillBacklog(_ fillers: inout [Socket]) async throws -> Bool {
+        for _ in 0..<8 {
+            let c = try api.open(address.domain, .stream, .tcp)
+            do {
+                try await api.connect(c, address, timeout: .milliseconds(200))
+                fillers.append(c)
+            } catch {
+                try? api.close(c)
+                return error == .timeout
+            }
+        }
+        return false
+    }
+}
+
+extension Result {
+    /// The error of a failure, nil for a success.
+    var failureValue: Failure? { if case .failure(let e) = self { return e } else { return nil } }
 }
 
 /// Bytes of a recognisable pattern: `count` bytes starting at stream offset `offset`.
