@@ -184,6 +184,54 @@ import Testing
         #expect(try await api.recv(p.server, length: 6, timeout: .seconds(2)) == Array("abcdef".utf8))
     }
 
+    /// What a cancel took back is handed out in the sizes later callers ask for: a stream
+    /// recvmsg into a 4-byte buffer gets 4 bytes, a datagram recvfrom of 4 bytes the first 4.
+    @Test(arguments: TestBackends.all)
+    func takenBackDataRespectsRequestedSize(backend: Backend) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let p = try await StreamPair.make(api)
+        defer { p.close() }
+        let mb = Mailbox()
+        let i = try #require(expectPending(try api.recv(p.server, length: 0, nowait: mb), backend, .recv))
+        try await api.send(p.client, Array("abcdef".utf8))
+        try #require(await eventually { mb.count == 1 })
+        try api.cancel(p.server, i, caller: mb)
+        let m = try await api.recvmsg(p.server, bufferSizes: [4], timeout: .seconds(2))
+        #expect(m.data == Array("abcd".utf8))
+        #expect(try await api.recv(p.server, length: 0, timeout: .seconds(2)) == Array("ef".utf8))
+
+        let d = try DatagramPair.make(api)
+        defer { d.close() }
+        let j = try #require(expectPending(try api.recvfrom(d.a, nowait: mb), backend, .recvfrom))
+        try await api.sendto(d.b, Array("0123456789".utf8), to: d.addressA)
+        try #require(await eventually { mb.count == 1 })
+        try api.cancel(d.a, j, caller: mb)
+        let dg = try await api.recvfrom(d.a, length: 4, timeout: .seconds(2))
+        #expect(dg.data == Array("0123".utf8))
+        #expect(dg.source == d.addressB)
+    }
+
+    /// A connection taken back by cancel (uring: kept in the stash) is closed with the
+    /// listener: the client sees its connection end.
+    @Test(arguments: TestBackends.all)
+    func takenBackConnectionClosesWithListener(backend: Backend) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let l = try Listener.make(api)
+        let mb = Mailbox()
+        let i = try #require(expectPending(try api.accept(l.socket, nowait: mb), backend, .accept))
+        let c = try await l.connectClient()
+        defer { try? api.close(c) }
+        try #require(await eventually { mb.count == 1 })
+        try api.cancel(l.socket, i, caller: mb)
+        try api.close(l.socket)
+        do {
+            let got = try await api.recv(c, length: 0, timeout: .seconds(2))
+            Issue.record("the connection stayed open: got \(got)")
+        } catch {
+            #expect(error == .closed || error == .errno(.econnreset), "\(error)")
+        }
+    }
+
     private func expectInvalidInfo(sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) {
         do {
             try body()
