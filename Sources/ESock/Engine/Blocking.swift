@@ -10,8 +10,15 @@ extension Engine {
         let deadline: ContinuousClock.Instant? = timeout == .nowait ? .now : timeout.deadline()
         var run = Run(request: request, stream: socket.type == .stream)
         let mailbox = Mailbox()
+        // poll: after `select` the operation is still ours (current and selected) until we
+        // call again; a cancellation seen then must give it up, or it locks others out.
+        var selected: PendingInfo?
         while true {
-            if Task.isCancelled { throw run.failure(.cancelled) }
+            if Task.isCancelled {
+                if let selected { try? cancel(socket, selected, caller: mailbox) }
+                throw run.failure(.cancelled)
+            }
+            selected = nil
             let begun: Begin
             do {
                 begun = try begin(socket, run.request, caller: mailbox, handle: nil,
@@ -29,11 +36,12 @@ extension Engine {
                 if let partial, let r = try run.absorb(partial, final: false) { return r }
             }
             // uring: a finite timeout is linked to the kernel operation, whose completion
-            // then reports it. Our own timer, a little later, only matters for a call still
-            // queued behind another caller's operation (not yet in the kernel).
-            let grace: Duration = timesOutInKernel ? .milliseconds(250) : .zero
+            // then reports it. An operation still queued behind another caller's is not in
+            // the kernel yet and has no such timeout, so a timer just after the deadline
+            // backs it up (it ends the wait only if the kernel did not).
             let wait: Timeout = deadline.map { d in
-                .finite(max(ContinuousClock.now.duration(to: d), .zero) + grace)
+                let end = timesOutInKernel ? d.advanced(by: .milliseconds(10)) : d
+                return .finite(max(ContinuousClock.now.duration(to: end), .zero))
             } ?? .infinity
             guard let message = await mailbox.receive(timeout: wait) else {
                 // Timed out or the task was cancelled. If the operation finished meanwhile,
@@ -43,6 +51,7 @@ extension Engine {
             }
             switch message {
             case .select:
+                selected = info
                 continue
             case .abort(_, _, let reason):
                 throw run.failure(reason)
@@ -91,11 +100,9 @@ private struct Run {
 
     /// `reason` with what was received, or what is left to send, attached.
     func failure(_ reason: SocketError) -> SocketError {
-        if case .partial(let r, let d) = reason {
-            // A read's error carries the bytes of its last try only: the earlier ones go
-            // first. (A send's carries its whole unsent rest; nothing was received then.)
-            return received.isEmpty ? reason : .partial(r, data: received + d)
-        }
+        // A read that ended with data of its own (the end of the stream after a few bytes):
+        // what earlier rounds received comes first.
+        if case .partial(let r, let d) = reason { return .with(r, partial: received + d) }
         if !received.isEmpty { return .with(reason, partial: received) }
         if sent > 0 || reason == .timeout || reason == .cancelled, let rest = request.unsentData {
             return .with(reason, partial: rest)

@@ -167,6 +167,17 @@ struct Stash {
         }
     }
 
+    /// Puts back `status`, a result taken back from a caller's mailbox, before everything
+    /// kept: it was handed out (from the front of the stash, or by an operation that ran
+    /// when the stash was empty) before anything now in the stash arrived.
+    mutating func putBack(_ status: CompletionStatus, stream: Bool) {
+        var front = Stash()
+        front.keep(status, stream: stream)
+        bytes = front.bytes + bytes
+        packets = front.packets + packets
+        accepted = front.accepted + accepted
+    }
+
     /// The kept result for a new `request`, converted to that operation's shape; nil if none.
     mutating func take(for request: Request, stream: Bool) -> CompletionStatus? {
         switch request {

@@ -53,6 +53,7 @@ final class PollEngine: Engine {
                     finish(socket, d, tag, status, &st)
                     return .done(status)
                 case .partial(let status):
+                    st.counters.record(tag, status)
                     return .pending(wait(cur, handle, request, d, &st), partial: status)
                 case .wouldBlock:
                     return .pending(wait(cur, handle, request, d, &st), partial: nil)
@@ -127,10 +128,21 @@ final class PollEngine: Engine {
             if writable { directions.append(.write) }
             for d in directions {
                 guard let w = st[d].current, w.phase == .waiting else { continue }
+                // A connect is selected only once it has finished or failed: epoll reports a
+                // socket registered before it connected as writable and hung up, and that
+                // event may reach us after the connect began.
+                if w.tag == .connect && !Self.connectSettled(socket.fileDescriptor) { continue }
                 w.phase = .selected
                 w.caller.post(.select(socket, w.handle))
             }
         }
+    }
+
+    /// Whether a non-blocking connect on `fd` has finished or failed: the socket is writable
+    /// or in error now. Asks poll(2), so the pending error (SO_ERROR) stays for connect/1.
+    private static func connectSettled(_ fd: Int32) -> Bool {
+        var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        return poll(&p, 1, 0) > 0
     }
 
     func cancel(_ socket: Socket, _ info: PendingInfo, caller: Mailbox) throws(SocketError) {

@@ -172,7 +172,7 @@ final class URingEngine: Engine {
             // Finished already, but the caller has not taken the message: take it back and
             // keep its result for the next caller.
             if case .completion(_, _, let status)? = caller.purge(socket: socket, handle: info.handle) {
-                st.stash.keep(status, stream: socket.type == .stream)
+                st.stash.putBack(status, stream: socket.type == .stream)
                 return
             }
             throw .invalid(.info("no \(info.tag) operation \(info.handle) of this caller"))
