@@ -126,7 +126,7 @@ import Testing
         let start = ContinuousClock.now
         await #expect(throws: SocketError.timeout) { try await api.recv(p.server, length: 0, timeout: .zero) }
         await #expect(throws: SocketError.timeout) { try await api.accept(p.listener, timeout: .zero) }
-        #expect(ContinuousClock.now - start < .seconds(1))
+        #expect(ContinuousClock.now - start < .seconds(10))  // no wait, only a hang detector
         try await api.send(p.client, Array("now".utf8))
         try await Task.sleep(for: .milliseconds(20))
         #expect(try await api.recv(p.server, length: 0, timeout: .zero) == Array("now".utf8))
@@ -163,6 +163,7 @@ import Testing
         }
         let took = ContinuousClock.now - start
         #expect(took >= d - .milliseconds(10), "timed out after \(took)", sourceLocation: sourceLocation)
-        #expect(took < d + .seconds(2), "timed out after \(took)", sourceLocation: sourceLocation)
+        // A hang detector, not a timing assertion: the suite shares the machine.
+        #expect(took < d + .seconds(10), "timed out after \(took)", sourceLocation: sourceLocation)
     }
 }

@@ -62,9 +62,9 @@ enum BlockingFixtures {
         }
     }
 
-    /// Checks that a timed call ran for about `timeout`: not (much) less, and not more than
-    /// `slack` beyond it (generous: the machine is shared).
-    static func expectAbout(_ elapsed: Duration, _ timeout: Duration, slack: Duration = .milliseconds(1500),
+    /// Checks that a timed call ran for at least `timeout` and did not hang: `slack` is a hang
+    /// detector, not a timing assertion (the suite runs in parallel on shared machines).
+    static func expectAbout(_ elapsed: Duration, _ timeout: Duration, slack: Duration = .seconds(10),
                             sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(elapsed >= timeout - .milliseconds(20), "returned after \(elapsed), timeout \(timeout)",
                 sourceLocation: sourceLocation)
@@ -74,7 +74,7 @@ enum BlockingFixtures {
 
     /// Checks that a call returned without waiting for anything (no timeout of its own ran):
     /// within the same slack as ``expectAbout(_:_:slack:sourceLocation:)``.
-    static func expectPrompt(_ elapsed: Duration, slack: Duration = .milliseconds(1500),
+    static func expectPrompt(_ elapsed: Duration, slack: Duration = .seconds(10),
                              sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(elapsed < slack, "returned after \(elapsed)", sourceLocation: sourceLocation)
     }
