@@ -1,4 +1,7 @@
 import DequeModule
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One caller's operation waiting in a direction of a socket.
 final class Waiter: @unchecked Sendable {
@@ -193,23 +196,49 @@ struct Stash {
                 return len > 0 && n < len ? .more(d) : .data(d)
             }
             guard let p = packets.popFirst() else { return nil }
-            let (src, d) = Stash.split(p)
+            let (src, whole) = Stash.split(p)
+            // A datagram read for fewer bytes than it holds gets the first ones, as from
+            // the socket (the kernel drops the rest).
+            let d = len > 0 ? Array(whole.prefix(len)) : whole
             if case .recvfrom = request { return .datagram(source: src, data: d) }
             return .data(d)
-        case .recvmsg:
+        case .recvmsg(let sizes, _, _):
+            // At most what the caller's buffers hold (a size 0 takes whatever there is).
+            let capacity = sizes.contains(0) ? Int.max : sizes.reduce(0, +)
             if stream {
                 guard !bytes.isEmpty else { return nil }
-                let d = bytes
-                bytes = []
-                return .message(ReceivedMessage(address: nil, iov: [d], control: [], flags: 0))
+                let d = Array(bytes.prefix(capacity))
+                bytes.removeFirst(d.count)
+                return .message(ReceivedMessage(address: nil, iov: Stash.scatter(d, sizes), control: [], flags: 0))
             }
             guard let p = packets.popFirst() else { return nil }
-            if case .message = p { return p }
-            let (src, d) = Stash.split(p)
-            return .message(ReceivedMessage(address: src, iov: [d], control: [], flags: 0))
+            var m: ReceivedMessage
+            if case .message(let kept) = p {
+                m = kept
+            } else {
+                let (src, d) = Stash.split(p)
+                m = ReceivedMessage(address: src, iov: [d], control: [], flags: 0)
+            }
+            let whole = m.data
+            if whole.count > capacity { m.flags |= Int32(MSG_TRUNC) }
+            m.iov = Stash.scatter(Array(whole.prefix(capacity)), sizes)
+            return .message(m)
         default:
             return nil
         }
+    }
+
+    /// `data` spread over buffers of `sizes` bytes, as the kernel fills them (a size 0
+    /// takes the rest); only buffers that got data are listed.
+    private static func scatter(_ data: [UInt8], _ sizes: [Int]) -> [[UInt8]] {
+        var iov: [[UInt8]] = []
+        var rest = data[...]
+        for size in sizes where !rest.isEmpty {
+            let part = size > 0 ? rest.prefix(size) : rest
+            iov.append(Array(part))
+            rest = rest.dropFirst(part.count)
+        }
+        return iov
     }
 
     private static func split(_ p: CompletionStatus) -> (SocketAddress?, [UInt8]) {

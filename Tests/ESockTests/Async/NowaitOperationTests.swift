@@ -114,21 +114,34 @@ import Testing
         }
     }
 
-    /// The same, deterministic: epoll reports an unconnected socket as writable and hung
-    /// up when it is registered; if the loop sees that event only after the connect began,
-    /// it must not select the connect.
-    @Test func pollStaleRegistrationEventDoesNotSelectConnect() async throws {
+    /// The same, deterministic, for every kind of waiter: epoll reports a TCP socket that is
+    /// neither connected nor listening as writable and hung up, and the registration at open
+    /// queues that event. If the loop sees it only after the socket connected or started
+    /// listening and a caller waits, it must not select that caller.
+    @Test(arguments: [OperationTag.connect, .accept, .recv])
+    func pollStaleRegistrationEventSelectsNobody(operation: OperationTag) async throws {
         guard let api = try TestBackends.api(.poll) else { return }
         let l = try Listener.make(api, backlog: 0)
         var sockets: [Socket] = []
         defer { for s in sockets + [l.socket] { try? api.close(s) } }
-        try #require(try await l.fillBacklog(&sockets))
-        let c = try api.open(.inet, .stream, .tcp)
-        sockets.append(c)
         let mb = Mailbox()
-        expectPending(try api.connect(c, l.address, nowait: mb), .poll, .connect)
+        let waiting: Socket
+        switch operation {
+        case .connect:
+            try #require(try await l.fillBacklog(&sockets))
+            waiting = try api.open(.inet, .stream, .tcp)
+            sockets.append(waiting)
+            expectPending(try api.connect(waiting, l.address, nowait: mb), .poll, .connect)
+        case .accept:
+            waiting = l.socket
+            expectPending(try api.accept(waiting, nowait: mb), .poll, .accept)
+        default:
+            waiting = try await l.connectClient()
+            sockets.append(waiting)
+            expectPending(try api.recv(waiting, length: 0, nowait: mb), .poll, .recv)
+        }
         let epollOut: UInt32 = 0x004, epollHup: UInt32 = 0x010  // EPOLLOUT, EPOLLHUP
-        try #require(c.engine as? PollEngine).ready(c, events: epollOut | epollHup)
+        try #require(waiting.engine as? PollEngine).ready(waiting, events: epollOut | epollHup)
         await expectNoMessage(mb, wait: .milliseconds(50))
     }
 

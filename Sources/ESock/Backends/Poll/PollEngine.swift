@@ -116,33 +116,40 @@ final class PollEngine: Engine {
 
     /// Called on the loop thread when epoll reports `events` for `socket`.
     func ready(_ socket: Socket, events: UInt32) {
+        // Streaming sockets are connected, so their hang-ups are real.
         let err = EPOLLERR.rawValue | EPOLLHUP.rawValue
-        let readable = events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | err) != 0
-        let writable = events & (EPOLLOUT.rawValue | err) != 0
-        let hangup = events & (EPOLLRDHUP.rawValue | err) != 0
-        if streamReady(socket, readable: readable, writable: writable, hangup: hangup) { return }
+        if streamReady(socket, readable: events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | err) != 0,
+                       writable: events & (EPOLLOUT.rawValue | err) != 0,
+                       hangup: events & (EPOLLRDHUP.rawValue | err) != 0) { return }
         socket.state.withLock { st in
             guard !st.closed else { return }
+            // epoll reports a TCP socket that is neither connected nor listening as hung up
+            // (and writable), and registering it at open queues that event, which we may
+            // see only after the socket connected or started listening and a caller waits.
+            // A real hang-up is rare: on one, ask what the socket is ready for now.
+            var events = events
+            if events & EPOLLHUP.rawValue != 0 { events = Self.readiness(socket.fileDescriptor) }
+            let err = EPOLLERR.rawValue | EPOLLHUP.rawValue
+            let readable = events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | err) != 0
+            let writable = events & (EPOLLOUT.rawValue | err) != 0
             var directions: [Direction] = []
             if readable { directions += [.accept, .read] }
             if writable { directions.append(.write) }
             for d in directions {
                 guard let w = st[d].current, w.phase == .waiting else { continue }
-                // A connect is selected only once it has finished or failed: epoll reports a
-                // socket registered before it connected as writable and hung up, and that
-                // event may reach us after the connect began.
-                if w.tag == .connect && !Self.connectSettled(socket.fileDescriptor) { continue }
                 w.phase = .selected
                 w.caller.post(.select(socket, w.handle))
             }
         }
     }
 
-    /// Whether a non-blocking connect on `fd` has finished or failed: the socket is writable
-    /// or in error now. Asks poll(2), so the pending error (SO_ERROR) stays for connect/1.
-    private static func connectSettled(_ fd: Int32) -> Bool {
-        var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-        return poll(&p, 1, 0) > 0
+    /// What `fd` is ready for now, as epoll event bits (poll(2) uses the same values).
+    /// poll(2) leaves a pending error (SO_ERROR) for the call that reports it.
+    private static func readiness(_ fd: Int32) -> UInt32 {
+        let wanted = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue
+        var p = pollfd(fd: fd, events: Int16(truncatingIfNeeded: wanted), revents: 0)
+        guard poll(&p, 1, 0) > 0 else { return 0 }
+        return UInt32(UInt16(bitPattern: p.revents))
     }
 
     func cancel(_ socket: Socket, _ info: PendingInfo, caller: Mailbox) throws(SocketError) {
