@@ -60,3 +60,15 @@ final class StreamState: @unchecked Sendable {
         self.onAccept = onAccept
     }
 }
+
+extension Engine {
+    /// Tells `handler` that the stream ended, once, whichever path (peer, error, close) gets
+    /// there first.
+    func end(_ socket: Socket, _ stream: StreamState, _ handler: any StreamHandler, _ reason: SocketError) {
+        let first = socket.state.withLock { _ -> Bool in
+            defer { stream.ended = true }
+            return !stream.ended
+        }
+        if first { handler.ended(socket, reason: reason) }
+    }
+}

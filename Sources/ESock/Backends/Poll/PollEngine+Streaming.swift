@@ -124,13 +124,4 @@ extension PollEngine {
             return
         }
     }
-
-    /// Calls `ended` once.
-    func end(_ socket: Socket, _ stream: StreamState, _ handler: any StreamHandler, _ reason: SocketError) {
-        let first = socket.state.withLock { _ -> Bool in
-            defer { stream.ended = true }
-            return !stream.ended
-        }
-        if first { handler.ended(socket, reason: reason) }
-    }
 }
