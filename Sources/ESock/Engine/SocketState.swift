@@ -138,6 +138,8 @@ struct SocketState: @unchecked Sendable {
     var outbox = Outbox()
     /// Closed, but the descriptor stays open until the outbox has been sent.
     var lingering = false
+    /// poll: registered for output readiness (only while someone waits to write).
+    var wantsOutput = false
 
     subscript(d: Direction) -> OperationQueue {
         get { queues[d.rawValue] }

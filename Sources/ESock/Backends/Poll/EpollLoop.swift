@@ -12,14 +12,15 @@ import Synchronization
 /// to do registers as waiting under the same lock, so no edge falls between the two.
 final class EpollLoop: @unchecked Sendable {
     let epfd: Int32
-    private let sockets = Mutex<[UInt64: WeakSocket]>([:])
+    /// Registered sockets, held until they are removed at close. (Weak references would put
+    /// every socket's reference counting on the slow path.)
+    private let sockets = Mutex<[UInt64: Socket]>([:])
     /// Task jobs for the loop thread (the loop is a `TaskExecutor`), and the eventfd that
     /// wakes the loop for them (epoll data 0; socket ids start at 1).
     private let jobs = Mutex<[UnownedJob]>([])
     private let wakeFD: Int32
     private var thread = pthread_t()
 
-    private struct WeakSocket { weak var socket: Socket? }
 
     init(onReady: @escaping @Sendable (Socket, UInt32) -> Void) throws(SocketError) {
         let fd = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -40,10 +41,17 @@ final class EpollLoop: @unchecked Sendable {
         while !started.withLock({ $0 }) { sched_yield() }
     }
 
+    /// The events a socket is registered for. Output interest is added only while someone
+    /// waits to write (a send or connect waiter, or queued streaming writes): always on, it
+    /// would wake the loop for every ACK that frees send-buffer space.
+    private static func interest(output: Bool) -> UInt32 {
+        EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue | (output ? EPOLLOUT.rawValue : 0)
+    }
+
     func add(_ socket: Socket) throws(SocketError) {
-        sockets.withLock { $0[socket.id] = WeakSocket(socket: socket) }
+        sockets.withLock { $0[socket.id] = socket }
         var ev = epoll_event()
-        ev.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
+        ev.events = Self.interest(output: false)
         ev.data.u64 = socket.id
         if epoll_ctl(epfd, EPOLL_CTL_ADD, socket.fileDescriptor, &ev) != 0 {
             let e = Errno.current
@@ -52,10 +60,12 @@ final class EpollLoop: @unchecked Sendable {
         }
     }
 
-    /// Re-arms the registration so a socket that is ready now reports an edge again.
-    func rearm(_ socket: Socket) {
+    /// Re-registers `socket` with or without output interest. The kernel re-evaluates its
+    /// readiness, so a socket ready now reports an edge again: nothing that became ready
+    /// before the call is missed. Called with the socket's lock held.
+    func rearm(_ socket: Socket, output: Bool) {
         var ev = epoll_event()
-        ev.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
+        ev.events = Self.interest(output: output)
         ev.data.u64 = socket.id
         _ = epoll_ctl(epfd, EPOLL_CTL_MOD, socket.fileDescriptor, &ev)
     }
@@ -80,7 +90,7 @@ final class EpollLoop: @unchecked Sendable {
             ready.removeAll(keepingCapacity: true)
             sockets.withLock { map in
                 for i in 0..<Int(n) {
-                    if let s = map[events[i].data.u64]?.socket { ready.append((s, events[i].events)) }
+                    if let s = map[events[i].data.u64] { ready.append((s, events[i].events)) }
                 }
             }
             for (s, ev) in ready { onReady(s, ev) }

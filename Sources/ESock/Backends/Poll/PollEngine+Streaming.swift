@@ -11,14 +11,14 @@ extension PollEngine {
             try claimStream(socket, StreamState(handler: handler, onAccept: nil), &st)
         }
         // Bytes that arrived before the handler did raised no new edge: re-arm to get one.
-        loop.rearm(socket)
+        socket.state.withLock { st in loop.rearm(socket, output: st.wantsOutput) }
     }
 
     func startAccepting(_ listener: Socket, _ onAccept: @escaping @Sendable (Socket) -> Void) throws(SocketError) {
         try listener.state.withLock { st throws(SocketError) in
             try claimStream(listener, StreamState(handler: nil, onAccept: onAccept), &st)
         }
-        loop.rearm(listener)
+        listener.state.withLock { st in loop.rearm(listener, output: st.wantsOutput) }
     }
 
     func write(_ socket: Socket, _ bytes: UnsafeRawBufferPointer) throws(SocketError) {
@@ -30,7 +30,10 @@ extension PollEngine {
                 if n < 0 && errno != EAGAIN && errno != EINTR { throw .errno(.current) }
                 let sent = max(n, 0)
                 if sent > 0 { st.counters.record(.send, .sent(sent)) }
-                if sent < bytes.count { st.outbox.append(UnsafeRawBufferPointer(rebasing: bytes[sent...])) }
+                if sent < bytes.count {
+                    st.outbox.append(UnsafeRawBufferPointer(rebasing: bytes[sent...]))
+                    wantOutput(socket, &st)
+                }
             } else {
                 st.outbox.append(bytes)
             }
@@ -40,7 +43,8 @@ extension PollEngine {
     /// Called on the loop thread for a streaming socket; false when `socket` is not one.
     func streamReady(_ socket: Socket, readable: Bool, writable: Bool, hangup: Bool) -> Bool {
         let (stream, pending, lingers) = socket.state.withLock { st in
-            (st.closed ? nil : st.stream, !st.outbox.isEmpty, st.lingering)
+            if writable && st.outbox.isEmpty && !st.closed { dropOutputIfIdle(socket, &st) }
+            return (st.closed ? nil : st.stream, !st.outbox.isEmpty, st.lingering)
         }
         if lingers {
             if writable { flush(socket) }

@@ -21,9 +21,16 @@ final class PollEngine: Engine {
     nonisolated(unsafe) let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
 
     init() throws(SocketError) {
+        let box = UncheckedBox(EngineReference())
         loop = try EpollLoop { socket, events in
-            (socket.engine as? PollEngine)?.ready(socket, events: events)
+            box.value.engine.ready(socket, events: events)
         }
+        box.value.engine = self
+    }
+
+    /// The engine, for the loop's callback (engines live as long as the process).
+    private final class EngineReference {
+        unowned(unsafe) var engine: PollEngine! = nil
     }
 
     var details: [String: String] { ["mechanism": "epoll (edge-triggered)"] }
@@ -54,9 +61,9 @@ final class PollEngine: Engine {
                     return .done(status)
                 case .partial(let status):
                     st.counters.record(tag, status)
-                    return .pending(wait(cur, handle, request, d, &st), partial: status)
+                    return .pending(wait(socket, cur, handle, request, d, &st), partial: status)
                 case .wouldBlock:
-                    return .pending(wait(cur, handle, request, d, &st), partial: nil)
+                    return .pending(wait(socket, cur, handle, request, d, &st), partial: nil)
                 }
             }
             if st[d].contains(caller) { throw .invalid(.state) }
@@ -79,15 +86,32 @@ final class PollEngine: Engine {
             let w = Waiter(caller: caller, handle: handle ?? Handle(), request: request, phase: .waiting, deadline: nil)
             st[d].current = w
             st.counters.waited(d)
+            if d == .write { wantOutput(socket, &st) }
             if tag == .connect { st.writeStates.insert(.connecting) }
             if let partial { st.counters.record(tag, partial) }
             return .pending(.select(SelectInfo(tag: tag, handle: w.handle)), partial: partial)
         }
     }
 
+    /// Registers output interest, if not yet: a writer now waits for space.
+    func wantOutput(_ socket: Socket, _ st: inout SocketState) {
+        guard !st.wantsOutput else { return }
+        st.wantsOutput = true
+        loop.rearm(socket, output: true)
+    }
+
+    /// Drops output interest once nobody waits to write, on the first writable edge after
+    /// (lazily, so a busy writer does not flip it for every send).
+    func dropOutputIfIdle(_ socket: Socket, _ st: inout SocketState) {
+        guard st.wantsOutput, st[.write].current?.phase != .waiting, st.outbox.isEmpty else { return }
+        st.wantsOutput = false
+        loop.rearm(socket, output: false)
+    }
+
     /// The current waiter goes back to waiting for readiness, under a fresh handle.
-    private func wait(_ w: Waiter, _ handle: Handle?, _ request: Request, _ d: Direction,
+    private func wait(_ socket: Socket, _ w: Waiter, _ handle: Handle?, _ request: Request, _ d: Direction,
                       _ st: inout SocketState) -> PendingInfo {
+        if d == .write { wantOutput(socket, &st) }
         w.phase = .waiting
         w.handle = handle ?? Handle()
         w.request = request
@@ -140,6 +164,7 @@ final class PollEngine: Engine {
                 w.phase = .selected
                 w.caller.post(.select(socket, w.handle))
             }
+            if writable { dropOutputIfIdle(socket, &st) }
         }
     }
 
@@ -180,6 +205,7 @@ final class PollEngine: Engine {
                 // Written bytes still queued: like a kernel socket buffer, they go out before
                 // the descriptor closes (the next writable edges flush them).
                 st.lingering = true
+                wantOutput(socket, &st)
             }
             return st.stream
         }
