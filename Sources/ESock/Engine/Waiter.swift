@@ -1,0 +1,31 @@
+/// One caller's operation waiting in a direction of a socket.
+final class Waiter: @unchecked Sendable {
+    /// Where its messages go; also the caller's identity.
+    let caller: Mailbox
+    var handle: Handle
+    var request: Request
+    var phase: Phase
+    /// uring: the deadline of a linked timeout for the kernel operation.
+    var deadline: ContinuousClock.Instant?
+    /// uring: the kernel operation while it is in flight.
+    var inFlight: URingOperation?
+
+    enum Phase {
+        /// Behind the current operation of its direction.
+        case queued
+        /// Current: waiting for readiness (poll) or for the kernel (uring).
+        case waiting
+        /// poll: current and told `select`; the caller must call again.
+        case selected
+    }
+
+    init(caller: Mailbox, handle: Handle, request: Request, phase: Phase, deadline: ContinuousClock.Instant?) {
+        self.caller = caller
+        self.handle = handle
+        self.request = request
+        self.phase = phase
+        self.deadline = deadline
+    }
+
+    var tag: OperationTag { request.tag }
+}
