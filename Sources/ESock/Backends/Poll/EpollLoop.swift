@@ -88,15 +88,20 @@ final class EpollLoop: @unchecked Sendable {
             let n = epoll_wait(epfd, events, Int32(capacity), -1)
             if n < 0 { continue }  // EINTR
             ready.removeAll(keepingCapacity: true)
+            var woken = false
             sockets.withLock { map in
                 for i in 0..<Int(n) {
-                    if let s = map[events[i].data.u64] { ready.append((s, events[i].events)) }
+                    let id = events[i].data.u64
+                    if id == 0 { woken = true; continue }
+                    if let s = map[id] { ready.append((s, events[i].events)) }
                 }
             }
             for (s, ev) in ready { onReady(s, ev) }
             // Run the jobs, including those the handlers and jobs themselves queue.
-            var drained: UInt64 = 0
-            _ = read(wakeFD, &drained, 8)
+            if woken {
+                var drained: UInt64 = 0
+                _ = read(wakeFD, &drained, 8)
+            }
             while true {
                 jobs.withLock { swap(&pending, &$0) }
                 if pending.isEmpty { break }
