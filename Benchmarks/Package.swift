@@ -9,6 +9,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(name: "ESock", path: ".."),
+        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         .executableTarget(
@@ -24,6 +25,17 @@ let package = Package(
             name: "registry-churn",
             dependencies: [.product(name: "ESock", package: "ESock")],
             path: "Sources/registry-churn"
+        ),
+        // In-process microbenchmarks of the hot paths, with malloc counts
+        // (`swift package --package-path Benchmarks benchmark`).
+        .executableTarget(
+            name: "ESockHotPaths",
+            dependencies: [
+                .product(name: "ESock", package: "ESock"),
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Benchmarks/ESockHotPaths",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
     ]
 )
