@@ -103,7 +103,7 @@ def summarise(runs, servers, scenarios):
 
 
 def targets(summary):
-    """DESIGN.md's targets, checked where both sides ran (pingpong, >= 16 connections)."""
+    """The project's performance targets, checked where both sides ran (pingpong, >= 16 connections)."""
     checks = []
 
     def check(sc, rows, who, what, ref, key, op, bound):
@@ -195,7 +195,7 @@ def markdown(meta, summary, checks, skips):
                        + ". Treat these rows with care.")
     if checks:
         out.append("")
-        out.append("## Targets (DESIGN.md), where both sides ran")
+        out.append("## Performance targets, where both sides ran")
         out.append("")
         out.append("| scenario | server | target | measured | |")
         out.append("|---|---|---|---:|---|")
