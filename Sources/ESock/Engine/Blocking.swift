@@ -65,6 +65,8 @@ extension Engine {
 /// The running totals of one awaiting call.
 private struct Run {
     var request: Request
+    /// The request as the caller made it; a stream recv continues as it, less what arrived.
+    let original: Request
     let stream: Bool
     let wanted: Int
     var received: [UInt8] = []
@@ -72,6 +74,7 @@ private struct Run {
 
     init(request: Request, stream: Bool) {
         self.request = request
+        self.original = request
         self.stream = stream
         if case .recv(let n, _) = request { wanted = n } else { wanted = 0 }
     }
@@ -84,7 +87,7 @@ private struct Run {
             received += d
             if !stream || wanted == 0 { return final ? .data(received) : nil }
             if received.count >= wanted { return .data(received) }
-            request = request.remainingRecv(wanted - received.count)
+            request = original.remaining(after: received.count)
             return nil
         case .sent(let n):
             sent += n
@@ -112,12 +115,6 @@ private struct Run {
 }
 
 extension Request {
-    /// A stream recv for `n` more bytes.
-    func remainingRecv(_ n: Int) -> Request {
-        if case .recv(_, let f) = self { return .recv(length: n, flags: f) }
-        return self
-    }
-
     /// Bytes a send request still has to write.
     var unsentBytes: Int {
         switch self {
