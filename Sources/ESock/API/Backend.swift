@@ -53,7 +53,7 @@ public struct BackendInfo: Sendable, CustomStringConvertible {
 
 /// The process-wide engines: one loop thread per backend, made on first use.
 enum Engines {
-    private static let state = Mutex<(poll: PollEngine?, uring: URingEngine?)>((nil, nil))
+    private static let state = Lock<(poll: PollEngine?, uring: URingEngine?)>((nil, nil))
 
     static func poll() throws(SocketError) -> PollEngine {
         try state.withLock { s throws(SocketError) -> PollEngine in

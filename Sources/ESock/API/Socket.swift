@@ -20,7 +20,7 @@ public final class Socket: Sendable, Hashable, CustomStringConvertible {
     public let owner: String
 
     let engine: any Engine
-    let state: Mutex<SocketState>
+    let state: Lock<SocketState>
 
     private static let ids = Atomic<UInt64>(1)
 
@@ -36,7 +36,7 @@ public final class Socket: Sendable, Hashable, CustomStringConvertible {
         self.owner = owner
         var st = SocketState()
         if connected { st.writeStates.insert(.connected) }
-        self.state = Mutex(st)
+        self.state = Lock(st)
     }
 
     /// Whether the socket has been closed.

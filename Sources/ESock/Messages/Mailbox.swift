@@ -24,7 +24,7 @@ public final class Mailbox: Sendable {
         var nextWaiter: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     /// An empty mailbox.
     public init() {}

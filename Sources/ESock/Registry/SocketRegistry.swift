@@ -54,7 +54,7 @@ public enum SocketRegistry {
     private static let shardCount = 16
 
     private final class Shard: Sendable {
-        let sockets = Mutex<[UInt64: Socket]>([:])
+        let sockets = Lock<[UInt64: Socket]>([:])
         // Keeps neighbouring shards' locks off this one's cache line (shards are allocated
         // one after another, and a lock word that shares a line with another is contended
         // by both).

@@ -226,7 +226,7 @@ enum ChurnRunner {
 
 /// The violations found so far, from any task.
 private final class Violations: Sendable {
-    private let state = Mutex<(count: Int, samples: [String])>((0, []))
+    private let state = Lock<(count: Int, samples: [String])>((0, []))
     init() {}
     /// Counts a violation and keeps its text among the first ten.
     @Sendable func record(_ text: String) {

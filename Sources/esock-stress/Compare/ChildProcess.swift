@@ -1,3 +1,4 @@
+import ESock
 import Dispatch
 import Foundation
 import Synchronization
@@ -12,7 +13,7 @@ final class ChildProcess: @unchecked Sendable {
     private let process = Process()
     private let stdoutPipe = Pipe()
     private let stderrPipe = Pipe()
-    private let collected = Mutex<(out: [UInt8], err: [UInt8], outDone: Bool, errDone: Bool)>(([], [], false, false))
+    private let collected = Lock<(out: [UInt8], err: [UInt8], outDone: Bool, errDone: Bool)>(([], [], false, false))
     private let outputChanged = DispatchSemaphore(value: 0)
     let label: String
 

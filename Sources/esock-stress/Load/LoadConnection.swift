@@ -30,7 +30,7 @@ struct LoadPlan: Sendable {
 final class LiveCounters: Sendable {
     let requests = Atomic<Int>(0)
     let errors = Atomic<Int>(0)
-    private let histogram = Mutex(Histogram<UInt64>(highestTrackableValue: Tally.maxLatency,
+    private let histogram = Lock(Histogram<UInt64>(highestTrackableValue: Tally.maxLatency,
                                                     numberOfSignificantValueDigits: .three))
     init() {}
 
@@ -237,8 +237,8 @@ struct LoadConnection: Sendable {
 
 /// When each chunk in the bulk window was sent, shared by its writer and reader.
 private final class SendTimes: Sendable {
-    private let slots: Mutex<[ContinuousClock.Instant]>
-    init(_ count: Int) { slots = Mutex(Array(repeating: .now, count: count)) }
+    private let slots: Lock<[ContinuousClock.Instant]>
+    init(_ count: Int) { slots = Lock(Array(repeating: .now, count: count)) }
     func set(_ slot: Int) { slots.withLock { $0[slot] = .now } }
     func get(_ slot: Int) -> ContinuousClock.Instant { slots.withLock { $0[slot] } }
 }

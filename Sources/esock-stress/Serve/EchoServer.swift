@@ -12,7 +12,7 @@ final class EchoServer: Sendable {
     private let handler: any ConnectionHandler
     private let path: ServePath
     private let mode: ServeMode
-    private let live = Mutex<LiveState>(LiveState())
+    private let live = Lock<LiveState>(LiveState())
 
     private struct LiveState {
         var stopping = false

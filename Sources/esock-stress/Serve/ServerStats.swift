@@ -1,3 +1,4 @@
+import ESock
 import Synchronization
 
 /// What the echo server counts, shared by every connection task.
@@ -15,7 +16,7 @@ final class ServerStats: Sendable {
     /// Anything else that went wrong (accept failures, unexpected socket errors).
     let errors = Atomic<Int>(0)
     /// The first few unexpected errors, for the summary.
-    private let firstErrors = Mutex<[String]>([])
+    private let firstErrors = Lock<[String]>([])
 
     init() {}
 

@@ -1,3 +1,4 @@
+import ESock
 import Foundation
 import Synchronization
 import Testing
@@ -107,7 +108,7 @@ enum CLI {
 
     /// Reads a pipe to its end on a thread of its own.
     final class Collector: Sendable {
-        private let state = Mutex<([UInt8], Bool)>(([], false))
+        private let state = Lock<([UInt8], Bool)>(([], false))
 
         var snapshot: (String, Bool) { state.withLock { (String(decoding: $0.0, as: UTF8.self), $0.1) } }
 

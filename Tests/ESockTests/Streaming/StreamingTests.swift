@@ -5,7 +5,7 @@ import Testing
 /// An echo handler: writes back what it receives.
 final class EchoHandler: StreamHandler {
     let api: any SocketAPI
-    let endings = Mutex<[SocketError]>([])
+    let endings = Lock<[SocketError]>([])
     init(api: any SocketAPI) { self.api = api }
     func received(_ bytes: UnsafeRawBufferPointer, on socket: Socket) {
         try? api.write(socket, bytes)

@@ -14,10 +14,10 @@ final class EpollLoop: @unchecked Sendable {
     let epfd: Int32
     /// Registered sockets, held until they are removed at close. (Weak references would put
     /// every socket's reference counting on the slow path.)
-    private let sockets = Mutex<[UInt64: Socket]>([:])
+    private let sockets = Lock<[UInt64: Socket]>([:])
     /// Task jobs for the loop thread (the loop is a `TaskExecutor`), and the eventfd that
     /// wakes the loop for them (epoll data 0; socket ids start at 1).
-    private let jobs = Mutex<[UnownedJob]>([])
+    private let jobs = Lock<[UnownedJob]>([])
     private let wakeFD: Int32
     private var thread = pthread_t()
 
@@ -32,7 +32,7 @@ final class EpollLoop: @unchecked Sendable {
         ev.events = EPOLLIN.rawValue
         ev.data.u64 = 0
         _ = epoll_ctl(epfd, EPOLL_CTL_ADD, wakeFD, &ev)
-        let started = Mutex(false)
+        let started = Lock(false)
         LoopThread.start(name: "esock-epoll") { [self] in
             thread = pthread_self()
             started.withLock { $0 = true }

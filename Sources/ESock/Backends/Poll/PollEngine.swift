@@ -16,7 +16,7 @@ final class PollEngine: Engine {
     let timesOutInKernel = false
     let loop: EpollLoop
     /// Closed sockets whose queued writes are still going out; kept alive until they are.
-    let lingering = Mutex<[UInt64: Socket]>([:])
+    let lingering = Lock<[UInt64: Socket]>([:])
     /// The loop thread's read buffer for streaming sockets (only the loop thread uses it).
     nonisolated(unsafe) let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
 

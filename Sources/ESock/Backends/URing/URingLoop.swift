@@ -55,7 +55,7 @@ final class URingLoop: @unchecked Sendable {
     private var ring = io_uring()
     private let wakeFD: Int32
     private let wakeBuffer = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
-    private let commands = Mutex<[Command]>([])
+    private let commands = Lock<[Command]>([])
     private var thread = pthread_t()
     private let onCompletion: (URingOperation, Int32) -> Void
 
@@ -67,7 +67,7 @@ final class URingLoop: @unchecked Sendable {
         guard efd >= 0 else { throw .errno(.current) }
         wakeFD = efd
         let ready = DispatchSemaphore(value: 0)
-        let setup = Mutex<Int32>(0)
+        let setup = Lock<Int32>(0)
         let box = UncheckedBox(self)
         LoopThread.start(name: "esock-uring") {
             let loop = box.value
