@@ -107,9 +107,15 @@ final class MessageHeader {
 
     private func controlMessages() -> [ControlMessage] {
         guard let control, msg.pointee.msg_controllen > 0 else { return [] }
+        let total = min(Int(msg.pointee.msg_controllen), control.count)
+        return Self.controlMessages(in: UnsafeRawBufferPointer(rebasing: control[..<total]))
+    }
+
+    /// The control messages in `control`, a buffer of `cmsghdr`s as recvmsg fills it.
+    static func controlMessages(in control: UnsafeRawBufferPointer) -> [ControlMessage] {
         var out: [ControlMessage] = []
         var offset = 0
-        let total = min(Int(msg.pointee.msg_controllen), control.count)
+        let total = control.count
         while offset + Self.cmsgHeader <= total {
             let h = control.load(fromByteOffset: offset, as: cmsghdr.self)
             let len = Int(h.cmsg_len)
