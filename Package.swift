@@ -43,7 +43,7 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
-        .testTarget(name: "ESockTests", dependencies: ["ESock"]),
+        .testTarget(name: "ESockTests", dependencies: ["ESock"], exclude: ["Fuzz/Regressions"]),
         // End-to-end tests of the CLI: they run the built esock-stress binary.
         .testTarget(name: "ESockStressTests", dependencies: ["ESock"]),
     ],
