@@ -81,7 +81,9 @@ struct SockaddrStorage {
                               flowInfo: UInt32(bigEndian: sin6.sin6_flowinfo), scopeID: sin6.sin6_scope_id)
             case AF_UNIX:
                 let offset = MemoryLayout<sockaddr_un>.offset(of: \sockaddr_un.sun_path)!
-                let n = Int(length) - offset
+                // The kernel reports the name's full length even when it did not fit the
+                // buffer (accept, getsockname, recvmsg): read no further than the storage.
+                let n = min(Int(length), raw.count) - offset
                 guard n > 0 else { return .unnamed }
                 let path = Array(raw[offset..<(offset + n)])
                 if path.first == 0 { return .abstract(name: Array(path.dropFirst())) }
