@@ -90,8 +90,7 @@ enum OptionCodec {
             let l: Glibc.linger = load(b)
             return .linger(l.l_onoff == 0 ? nil : Int(l.l_linger))
         case .timeval:
-            let t: timeval = load(b)
-            return .microseconds(t.tv_sec * 1_000_000 + t.tv_usec)
+            return .microseconds(microseconds(load(b)))
         case .ipv4Interface:
             return .ipv4(b.count >= 4 ? IPv4Address(b[0], b[1], b[2], b[3]) : .any)
         case .tos:
@@ -121,6 +120,16 @@ enum OptionCodec {
     /// An int option's value: the kernel gives 4 bytes, or 1 for a few byte-sized IP options.
     private static func integer(_ b: [UInt8]) -> Int {
         b.count >= 4 ? Int(load(b, at: 0) as Int32) : Int(b.first ?? 0)
+    }
+
+    /// `t` in microseconds, clamped to `Int`'s range: the fields are the kernel's to fill, and
+    /// no real timeout is 292,000 years, but the arithmetic must not trap on one that claims it.
+    private static func microseconds(_ t: timeval) -> Int {
+        let (scaled, scaleOverflow) = t.tv_sec.multipliedReportingOverflow(by: 1_000_000)
+        if scaleOverflow { return t.tv_sec < 0 ? .min : .max }
+        let (sum, sumOverflow) = scaled.addingReportingOverflow(t.tv_usec)
+        if sumOverflow { return t.tv_usec < 0 ? .min : .max }
+        return sum
     }
 
     /// The control messages in a cmsg buffer (`ip.pktoptions`).

@@ -71,5 +71,12 @@ import Glibc
         #expect(s.address == .local(path: String(repeating: "a", count: room)))
     }
 
+    @Test func timevalBeyondIntMicrosecondsIsClamped() {
+        #expect(OptionCodec.decode(bytes(of: timeval(tv_sec: 2, tv_usec: 500_000)), as: .timeval) == .microseconds(2_500_000))
+        #expect(OptionCodec.decode(bytes(of: timeval(tv_sec: .max, tv_usec: 0)), as: .timeval) == .microseconds(.max))
+        #expect(OptionCodec.decode(bytes(of: timeval(tv_sec: .min, tv_usec: 0)), as: .timeval) == .microseconds(.min))
+        #expect(OptionCodec.decode(bytes(of: timeval(tv_sec: 0, tv_usec: .max)), as: .timeval) == .microseconds(.max))
+    }
+
     private func bytes<T>(of value: T) -> [UInt8] { withUnsafeBytes(of: value) { Array($0) } }
 }
