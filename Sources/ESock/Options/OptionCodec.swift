@@ -100,7 +100,7 @@ enum OptionCodec {
             let n = integer(b)
             return MTUDiscover(mode: n).map { .mtuDiscover($0) } ?? .int(n)
         case .controlMessages:
-            return .controlMessages(controlMessages(b))
+            return .controlMessages(b.withUnsafeBytes { MessageHeader.controlMessages(in: $0) })
         case .sctpAssocParams:
             return .sctpAssocParams(SCTPAssocParams(
                 assocID: load(b, at: 0), maxRetransmissions: load(b, at: 4), peerDestinations: load(b, at: 6),
@@ -130,24 +130,6 @@ enum OptionCodec {
         let (sum, sumOverflow) = scaled.addingReportingOverflow(t.tv_usec)
         if sumOverflow { return t.tv_usec < 0 ? .min : .max }
         return sum
-    }
-
-    /// The control messages in a cmsg buffer (`ip.pktoptions`).
-    private static func controlMessages(_ b: [UInt8]) -> [ControlMessage] {
-        let header = MemoryLayout<cmsghdr>.size
-        let align = MemoryLayout<Int>.size
-        var out: [ControlMessage] = []
-        var offset = 0
-        while offset + header <= b.count {
-            // struct cmsghdr: size_t cmsg_len; int cmsg_level; int cmsg_type.
-            let len = Int(load(b, at: offset) as Int)
-            let level: Int32 = load(b, at: offset + align)
-            let type: Int32 = load(b, at: offset + align + 4)
-            guard len >= header, offset + len <= b.count else { break }
-            out.append(ControlMessage(level: level, type: type, data: Array(b[(offset + header)..<(offset + len)])))
-            offset += (len + align - 1) & ~(align - 1)
-        }
-        return out
     }
 
     private static func address(_ a: IPv4Address) -> [UInt8] { [a.bytes.0, a.bytes.1, a.bytes.2, a.bytes.3] }

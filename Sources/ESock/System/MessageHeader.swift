@@ -111,18 +111,21 @@ final class MessageHeader {
         return Self.controlMessages(in: UnsafeRawBufferPointer(rebasing: control[..<total]))
     }
 
-    /// The control messages in `control`, a buffer of `cmsghdr`s as recvmsg fills it.
+    /// The control messages in `control`, a buffer of `cmsghdr`s as recvmsg (or getsockopt,
+    /// for `ip.pktoptions`) fills it. The walk stops at the first header whose length is too
+    /// small or runs past the buffer, as `CMSG_NXTHDR` does.
     static func controlMessages(in control: UnsafeRawBufferPointer) -> [ControlMessage] {
         var out: [ControlMessage] = []
         var offset = 0
-        let total = control.count
-        while offset + Self.cmsgHeader <= total {
-            let h = control.load(fromByteOffset: offset, as: cmsghdr.self)
-            let len = Int(h.cmsg_len)
-            guard len >= Self.cmsgHeader, offset + len <= total else { break }
+        while control.count - offset >= Self.cmsgHeader {
+            // Unaligned: getsockopt's bytes arrive in an array, not in CMSG-aligned storage.
+            let h = control.loadUnaligned(fromByteOffset: offset, as: cmsghdr.self)
+            let len = h.cmsg_len
+            // Compared with what is left, not as offset + len: cmsg_len is the sender's to set.
+            guard len >= Self.cmsgHeader, len <= control.count - offset else { break }
             let data = Array(UnsafeRawBufferPointer(rebasing: control[(offset + Self.cmsgHeader)..<(offset + len)]))
             out.append(ControlMessage(level: h.cmsg_level, type: h.cmsg_type, data: data))
-            offset += Self.align(len)
+            offset += min(Self.align(len), control.count - offset)
         }
         return out
     }

@@ -61,6 +61,17 @@ import Glibc
         ]))
     }
 
+    @Test func cmsgLengthPastTheBufferEndsTheWalk() {
+        let first: [UInt8] = bytes(of: 20) + bytes(of: Int32(0)) + bytes(of: Int32(1)) + [1, 2, 3, 4, 0, 0, 0, 0]
+        let huge: [UInt8] = bytes(of: Int.max) + bytes(of: Int32(0)) + bytes(of: Int32(2))
+        let kept = [ControlMessage(level: 0, type: 1, data: [1, 2, 3, 4])]
+        #expect(OptionCodec.decode(first + huge, as: .controlMessages) == .controlMessages(kept))
+        #expect((first + huge).withUnsafeBytes { MessageHeader.controlMessages(in: $0) } == kept)
+        // Shorter than its own header: nothing after it is read either.
+        let short: [UInt8] = bytes(of: 8) + bytes(of: Int32(0)) + bytes(of: Int32(2))
+        #expect((first + short + first).withUnsafeBytes { MessageHeader.controlMessages(in: $0) } == kept)
+    }
+
     @Test func unixNameLongerThanTheStorageIsCutAtTheStorage() {
         // A length past sockaddr_storage, as the kernel reports for a name that did not fit.
         var s = SockaddrStorage()
