@@ -17,6 +17,7 @@ seconds=${1:-60}
 [[ "$seconds" =~ ^[0-9]+$ ]] && [ "$seconds" -gt 0 ] || { echo "usage: $0 [SECONDS]" >&2; exit 2; }
 read -r -a targets <<< "${ESOCK_FUZZ_TARGETS:-FuzzAddress FuzzOption FuzzMessage}"
 scratch=${ESOCK_FUZZ_SCRATCH:-.build-fuzz}
+case "$scratch" in /*) ;; *) scratch="$root/$scratch" ;; esac
 
 if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists liburing 2>/dev/null; then
   echo "fuzz.sh: installing liburing-dev and pkg-config" >&2
@@ -28,9 +29,9 @@ fi
 # SwiftPM's --sanitize=fuzzer links libFuzzer's main in place of the targets' own; the gold
 # linker warns once per ASan helper symbol, which says nothing about the build.
 echo "fuzz.sh: building Fuzz/ (libFuzzer + ASan) in $scratch"
-timeout 1500 swift build -c debug --package-path Fuzz --scratch-path "$root/$scratch" \
+timeout 1500 swift build -c debug --package-path Fuzz --scratch-path "$scratch" \
   --sanitize=fuzzer --sanitize=address 2>&1 | { grep -v "Cannot export local symbol" || true; }
-bin="$root/$scratch/debug"
+bin="$scratch/debug"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/esock-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -47,6 +47,9 @@ import Glibc
     }
 
     private static func addressText(_ text: String) -> Int {
+        // A NUL ends the text for inet_pton, so what follows it must not be silently dropped.
+        let hasNUL = text.utf8.contains(0)
+        precondition(!hasNUL || IPv4Address(text) == nil && IPv6Address(text) == nil, "text with a NUL parsed")
         var found = 0
         if let a = SocketAddress(text) {
             precondition(SocketAddress(a.description) == a, "address text round trip changed \(a)")
