@@ -87,7 +87,8 @@ public struct IPv4Address: Sendable, Hashable, CustomStringConvertible {
     /// Parses dotted-quad text; nil when invalid.
     public init?(_ text: String) {
         var addr = in_addr()
-        guard inet_pton(AF_INET, text, &addr) == 1 else { return nil }
+        // inet_pton stops at a NUL: text after one would be dropped, not refused.
+        guard !text.utf8.contains(0), inet_pton(AF_INET, text, &addr) == 1 else { return nil }
         self.init(networkOrder: addr.s_addr)
     }
 
@@ -123,7 +124,7 @@ public struct IPv6Address: Sendable, Hashable, CustomStringConvertible {
     /// Parses IPv6 text; nil when invalid.
     public init?(_ text: String) {
         var addr = in6_addr()
-        guard inet_pton(AF_INET6, text, &addr) == 1 else { return nil }
+        guard !text.utf8.contains(0), inet_pton(AF_INET6, text, &addr) == 1 else { return nil }
         bytes = withUnsafeBytes(of: &addr) { Array($0) }
     }
 

@@ -72,6 +72,14 @@ import Glibc
         #expect((first + short + first).withUnsafeBytes { MessageHeader.controlMessages(in: $0) } == kept)
     }
 
+    @Test func addressTextWithANulIsRefused() {
+        #expect(IPv4Address("1.2.3.4\0x") == nil)
+        #expect(IPv6Address("::\0") == nil)
+        #expect(SocketAddress("1.2.3.4\0x:80") == nil)
+        #expect(SocketAddress("[::1\0]:80") == nil)
+        #expect(SocketAddress("1.2.3.4:80") == .inet(IPv4Address(1, 2, 3, 4), port: 80))
+    }
+
     @Test func unixNameLongerThanTheStorageIsCutAtTheStorage() {
         // A length past sockaddr_storage, as the kernel reports for a name that did not fit.
         var s = SockaddrStorage()
