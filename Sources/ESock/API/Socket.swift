@@ -50,9 +50,19 @@ public final class Socket: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "#Socket<\(id):\(fileDescriptor)>" }
 
     deinit {
-        // A socket dropped without close: release the descriptor. Sockets with operations in
-        // flight are kept alive by them, so this never races the kernel.
-        let fd = state.withLock { s -> Int32? in s.closed ? nil : fileDescriptor }
-        if let fd { _ = sysClose(fd) }
+        // A socket dropped without close gives its descriptor back. Sockets with kernel
+        // operations in flight (uring), streams or accept loops are kept alive by those, so
+        // this never races the kernel or a loop.
+        let fd = state.withLock { st -> Int32? in
+            guard !st.descriptorClosed else { return nil }
+            st.closed = true
+            st.descriptorClosed = true
+            st.outbox.release()
+            return fileDescriptor
+        }
+        guard let fd else { return }
+        if usesRegistry { SocketRegistry.remove(id: id) }
+        engine.unwatch(id: id, fd: fd)
+        sysClose(fd)
     }
 }

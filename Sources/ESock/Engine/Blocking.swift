@@ -76,7 +76,8 @@ private struct Run {
         self.request = request
         self.original = request
         self.stream = stream
-        if case .recv(let n, _) = request { wanted = n } else { wanted = 0 }
+        // A peek is one try: its bytes stay in the socket, so it is never continued.
+        wanted = request.isExactStreamRecv(stream: stream) ? request.recvLength : 0
     }
 
     /// Folds a partial (`final` false) or final result into the totals; returns the call's

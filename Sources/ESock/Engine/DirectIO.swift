@@ -23,21 +23,13 @@ extension Engine {
         do throws(Errno) {
             switch request {
             case .accept:
-                do throws(Errno) {
-                    let nfd = try sysAccept(fd, nonblocking: nonblockingDescriptors)
-                    return .done(accepted(fd: nfd, from: socket))
-                } catch where error == .eagain {
-                    // No connection pending on the non-blocking listener: wait for one.
-                    return .wouldBlock
-                }
+                // No connection pending on the non-blocking listener: wait for one.
+                guard case .done(let nfd) = try sysAccept(fd, nonblocking: nonblockingDescriptors) else { return .wouldBlock }
+                return .done(accepted(fd: nfd, from: socket))
 
             case .connect(var addr):
-                do throws(Errno) {
-                    try sysConnect(fd, &addr)
-                    return .done(.ok)
-                } catch where error == .einprogress || error == .ealready {
-                    return .wouldBlock
-                }
+                guard case .done = try sysConnect(fd, &addr) else { return .wouldBlock }
+                return .done(.ok)
 
             case .recv(let length, let flags):
                 let size = length > 0 ? length : (stream ? state.otp.rcvbuf : 65536)
@@ -45,26 +37,33 @@ extension Engine {
                 // small pieces must not cost a fresh zero-filled buffer per piece.
                 let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
                 defer { buffer.deallocate() }
+                if request.isTrunc { buffer.initializeMemory(as: UInt8.self, repeating: 0) }
+                let exact = request.isExactStreamRecv(stream: stream)
                 var count = 0
                 var closedByPeer = false
                 var wouldBlock = false
                 var failure: Errno?
-                // A stream read for N bytes takes what it can in a few tries; a length-0 read
-                // or a datagram read is one recv.
+                // A stream read for N bytes takes what it can in a few tries; a length-0 read,
+                // a peek or a datagram read is one recv.
                 repeat {
                     let want = size - count
-                    let n: Int, eagain: Bool
+                    let n: Int
                     do throws(Errno) {
-                        (n, eagain) = try Self.recvInto(buffer, at: count, fd: fd, count: want, flags: flags | dontwait)
+                        let into = UnsafeMutableRawBufferPointer(rebasing: buffer[count..<(count + want)])
+                        guard case .done(let got) = try sysRecv(fd, into, flags | dontwait) else {
+                            wouldBlock = true
+                            break
+                        }
+                        n = got
                     } catch {
                         // An error after some bytes (a reset) must not lose those bytes.
                         failure = error
                         break
                     }
-                    if eagain { wouldBlock = true; break }
                     if n == 0 && stream && want > 0 { closedByPeer = true; break }
-                    count += n
-                    if !stream || length == 0 { break }
+                    // MSG_TRUNC reports a datagram's real length, past the buffer's end.
+                    count += min(n, want)
+                    if !exact { break }
                 } while count < size
                 let got = Array(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
                 if let failure {
@@ -74,53 +73,44 @@ extension Engine {
                     return .done(.error(.with(.closed, partial: got)))
                 }
                 if wouldBlock && got.isEmpty { return .wouldBlock }
-                if wouldBlock && length > 0 { return .partial(.data(got)) }
+                if wouldBlock && exact { return .partial(.data(got)) }
                 return .done(.data(got))
 
             case .recvfrom(let length, let flags):
                 let size = length > 0 ? length : (stream ? state.otp.rcvbuf : 65536)
-                let h = MessageHeader(receiving: [size], controlSize: 0, named: true)
-                do throws(Errno) {
-                    let n = try sysRecvMsg(fd, h.msg, flags | dontwait)
-                    if n == 0 && stream && size > 0 { return .done(.error(.closed)) }
-                    return .done(.datagram(source: h.source, data: h.firstBytes(n)))
-                } catch where error == .eagain {
-                    return .wouldBlock
-                }
+                let h = MessageHeader(receiving: [size], controlSize: 0, named: true, zeroed: request.isTrunc)
+                guard case .done(let n) = try sysRecvMsg(fd, h.msg, flags | dontwait) else { return .wouldBlock }
+                if n == 0 && stream && size > 0 { return .done(.error(.closed)) }
+                return .done(.datagram(source: h.source, data: h.firstBytes(n)))
 
             case .recvmsg(let sizes, let controlSize, let flags):
                 let h = MessageHeader(receiving: sizes.map { $0 > 0 ? $0 : state.otp.rcvbuf },
-                                      controlSize: controlSize, named: !stream)
-                do throws(Errno) {
-                    let n = try sysRecvMsg(fd, h.msg, flags | dontwait)
-                    if n == 0 && stream && h.capacity > 0 { return .done(.error(.closed)) }
-                    return .done(.message(h.received(count: n)))
-                } catch where error == .eagain {
-                    return .wouldBlock
-                }
+                                      controlSize: controlSize, named: !stream, zeroed: request.isTrunc)
+                guard case .done(let n) = try sysRecvMsg(fd, h.msg, flags | dontwait) else { return .wouldBlock }
+                if n == 0 && stream && h.capacity > 0 { return .done(.error(.closed)) }
+                return .done(.message(h.received(count: n)))
 
             case .send(let data, let flags):
-                return try Self.sendLoop(total: data.count, stream: stream) { (off: Int) throws(Errno) -> Int in
-                    try withBytes(data) { (b: UnsafeRawBufferPointer) throws(Errno) -> Int in
+                return try Self.sendLoop(total: data.count, stream: stream) { (off: Int) throws(Errno) -> IOResult<Int> in
+                    try withBytes(data) { (b: UnsafeRawBufferPointer) throws(Errno) -> IOResult<Int> in
                         try sysSend(fd, UnsafeRawBufferPointer(rebasing: b[off...]), flags | dontwait)
                     }
                 }
 
             case .sendto(let data, var addr, let flags):
-                do throws(Errno) {
-                    let n = try withBytes(data) { (b: UnsafeRawBufferPointer) throws(Errno) -> Int in
-                        try sysSendTo(fd, b, flags | dontwait, &addr)
-                    }
-                    return n == data.count || !stream ? .done(.sent(n)) : .partial(.sent(n))
-                } catch where error == .eagain {
-                    return .wouldBlock
+                let sent = try withBytes(data) { (b: UnsafeRawBufferPointer) throws(Errno) -> IOResult<Int> in
+                    try sysSendTo(fd, b, flags | dontwait, &addr)
                 }
+                guard case .done(let n) = sent else { return .wouldBlock }
+                return n == data.count || !stream ? .done(.sent(n)) : .partial(.sent(n))
 
             case .sendmsg(let message, let addr, let flags):
                 let total = message.count
-                return try Self.sendLoop(total: total, stream: stream) { (off: Int) throws(Errno) -> Int in
+                return try Self.sendLoop(total: total, stream: stream) { (off: Int) throws(Errno) -> IOResult<Int> in
+                    // Control data goes with the first byte only: a resent remainder must not
+                    // carry it again (descriptors would arrive twice).
                     let rest = Request.sendmsg(message, to: addr, flags: flags).advanced(by: off)
-                    guard case .sendmsg(let m, _, _) = rest else { return 0 }
+                    guard case .sendmsg(let m, _, _) = rest else { return .done(0) }
                     let h = MessageHeader(sending: m, to: addr)
                     return try sysSendMsg(fd, h.msg, flags | dontwait)
                 }
@@ -130,28 +120,15 @@ extension Engine {
         }
     }
 
-    /// Receives up to `count` bytes into `buffer` at `offset`; reports EAGAIN instead of
-    /// throwing it.
-    private static func recvInto(_ buffer: UnsafeMutableRawBufferPointer, at offset: Int, fd: Int32, count: Int,
-                                 flags: Int32) throws(Errno) -> (Int, Bool) {
-        do throws(Errno) {
-            let n = try sysRecv(fd, UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<(offset + count)]), flags)
-            return (n, false)
-        } catch where error == .eagain {
-            return (0, true)
-        }
-    }
-
     /// Sends until all `total` bytes are out or the socket would block. Datagram sends are
     /// one call.
-    private static func sendLoop(total: Int, stream: Bool, _ send: (Int) throws(Errno) -> Int) throws(Errno) -> Attempt {
+    private static func sendLoop(total: Int, stream: Bool, _ send: (Int) throws(Errno) -> IOResult<Int>) throws(Errno) -> Attempt {
         var off = 0
         repeat {
-            do throws(Errno) {
-                off += try send(off)
-            } catch where error == .eagain {
+            guard case .done(let n) = try send(off) else {
                 return off == 0 ? .wouldBlock : .partial(.sent(off))
             }
+            off += n
             if !stream { return .done(.sent(off)) }
         } while off < total
         return .done(.sent(off))

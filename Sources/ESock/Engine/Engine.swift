@@ -34,12 +34,24 @@ protocol Engine: AnyObject, Sendable {
     /// Runs tasks on the backend's loop thread (see ``SocketAPI/executor``).
     var executor: any TaskExecutor { get }
 
+    /// Runs `body` on the backend's loop thread, after what the loop is doing now. Stream
+    /// handlers are only ever called there, so their calls never overlap.
+    func onLoop(_ body: @escaping @Sendable () -> Void)
+    /// Stops watching the descriptor of a socket that is about to close it (poll: leaves the
+    /// epoll set; uring: nothing to do). Called with the socket's lock held, or from its
+    /// deinit with `socket` nil.
+    func unwatch(id: UInt64, fd: Int32)
+
+    /// The stream or accept loop on `socket` has ended (poll: the loop stops keeping the
+    /// socket alive for it).
+    func streamEnded(_ socket: Socket)
+
     /// Starts the streaming fast path on `socket` (see ``StreamHandler``).
     func startStream(_ socket: Socket, _ handler: any StreamHandler) throws(SocketError)
     /// Queues bytes for sending; one send in flight per socket.
     func write(_ socket: Socket, _ bytes: UnsafeRawBufferPointer) throws(SocketError)
-    /// Starts accepting continuously on `listener`.
-    func startAccepting(_ listener: Socket, _ onAccept: @escaping @Sendable (Socket) -> Void) throws(SocketError)
+    /// Starts accepting continuously on `listener` (`loop.onAccept` gets each connection).
+    func startAccepting(_ listener: Socket, _ loop: StreamState) throws(SocketError)
 }
 
 extension Engine {
@@ -47,7 +59,7 @@ extension Engine {
     func open(_ domain: Domain, _ type: SocketType, _ proto: SocketProtocol,
               useRegistry: Bool?, owner: String) throws(SocketError) -> Socket {
         let fd: Int32
-        do {
+        do throws(Errno) {
             fd = try sysSocket(domain.raw, type.raw, proto.raw, nonblocking: nonblockingDescriptors)
         } catch {
             throw .errno(error)
@@ -65,8 +77,10 @@ extension Engine {
         do {
             try register(s)
         } catch {
-            s.state.withLock { $0.closed = true }
-            sysClose(fd)
+            s.state.withLock { st in
+                st.closed = true
+                releaseDescriptor(s, &st)
+            }
             throw error
         }
         if s.usesRegistry { SocketRegistry.add(s) }
@@ -90,6 +104,17 @@ extension Engine {
         let d: Direction = stream.onAccept == nil ? .read : .accept
         guard st.stream == nil, !st[d].isBusy else { throw .invalid(.state) }
         st.stream = stream
+    }
+
+    /// Closes the socket's descriptor, exactly once whatever path gets here first (close,
+    /// the last kernel operation ending, a lingering outbox drained). The number may belong
+    /// to another socket a moment later, so a second close would hit that one.
+    func releaseDescriptor(_ socket: Socket, _ st: inout SocketState) {
+        guard !st.descriptorClosed else { return }
+        st.descriptorClosed = true
+        unwatch(id: socket.id, fd: socket.fileDescriptor)
+        sysClose(socket.fileDescriptor)
+        st.outbox.release()
     }
 
     /// Bookkeeping shared by both backends when a socket closes: registry and states.

@@ -57,9 +57,41 @@ enum Request: @unchecked Sendable {
             }
             var m2 = m
             m2.iov = iov
+            // Control data went out with the first byte; the rest must not carry it again.
+            if n > 0 { m2.control = [] }
             return .sendmsg(m2, to: a, flags: f)
         default: return self
         }
+    }
+
+    /// The MSG_* flags of a receive, 0 for other requests.
+    var receiveFlags: Int32 {
+        switch self {
+        case .recv(_, let f), .recvfrom(_, let f), .recvmsg(_, _, let f): return f
+        default: return 0
+        }
+    }
+
+    /// A receive that looks at the data without taking it (MSG_PEEK): its bytes stay in the
+    /// socket, so it is one try (never continued from where it stopped) and its result is
+    /// never kept for another caller.
+    var isPeek: Bool { receiveFlags & Int32(MSG_PEEK) != 0 }
+
+    /// A receive with MSG_TRUNC: the kernel reports lengths beyond the buffer (datagrams)
+    /// or discards the bytes without copying them (TCP), so the buffer starts zeroed and
+    /// no count is trusted past its end.
+    var isTrunc: Bool { receiveFlags & Int32(MSG_TRUNC) != 0 }
+
+    /// The length a recv asked for (0: whatever is there); 0 for other requests.
+    var recvLength: Int {
+        if case .recv(let len, _) = self { return len }
+        return 0
+    }
+
+    /// A stream recv for `length` bytes (not a peek): it goes on until all have arrived.
+    func isExactStreamRecv(stream: Bool) -> Bool {
+        if case .recv(let len, _) = self { return stream && len > 0 && !isPeek }
+        return false
     }
 
     /// A stream recv for `length` bytes with `n` already received.

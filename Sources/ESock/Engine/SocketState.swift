@@ -1,6 +1,8 @@
 /// Everything about a socket that changes, guarded by the socket's lock.
 struct SocketState: @unchecked Sendable {
     var closed = false
+    /// The descriptor itself has been closed (after `closed`, once nothing uses it).
+    var descriptorClosed = false
     var queues = [OperationQueue(), OperationQueue(), OperationQueue()]
     var counters = SocketCounters()
     var readStates: Set<SocketStateFlag> = []

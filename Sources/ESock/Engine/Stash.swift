@@ -12,14 +12,32 @@ struct Stash {
     /// Accepted connections, in order.
     var accepted = Deque<Socket>()
 
+    /// Handles of recent peek completions: a peek taken back by cancel is not kept (its
+    /// bytes are still in the socket). Bounded; only the latest few can still be unread.
+    private var peeks = Deque<Handle>()
+
     var isEmpty: Bool { bytes.isEmpty && packets.isEmpty && accepted.isEmpty }
+
+    /// Notes that the completion for `handle` was a peek.
+    mutating func rememberPeek(_ handle: Handle) {
+        if peeks.count == 32 { peeks.removeFirst() }
+        peeks.append(handle)
+    }
+
+    /// Whether `handle`'s completion was a peek (and forgets it).
+    mutating func forgetPeek(_ handle: Handle) -> Bool {
+        guard let i = peeks.firstIndex(of: handle) else { return false }
+        peeks.remove(at: i)
+        return true
+    }
 
     /// Keeps `status`, the result of a cancelled `tag` operation, if it holds data.
     mutating func keep(_ status: CompletionStatus, stream: Bool) {
         switch status {
         case .accepted(let s): accepted.append(s)
         case .data(let d), .more(let d):
-            if stream { bytes += d } else if !d.isEmpty { packets.append(status) }
+            // A zero-length datagram is a datagram too.
+            if stream { bytes += d } else { packets.append(status) }
         case .datagram(_, let d):
             if stream { bytes += d } else { packets.append(status) }
         case .message(let m):
@@ -49,11 +67,12 @@ struct Stash {
                 guard !bytes.isEmpty else { return nil }
                 let n = len == 0 ? bytes.count : min(len, bytes.count)
                 let d = Array(bytes.prefix(n))
-                bytes.removeFirst(n)
+                // A peek looks without taking.
+                if !request.isPeek { bytes.removeFirst(n) }
                 if case .recvfrom = request { return .datagram(source: nil, data: d) }
                 return len > 0 && n < len ? .more(d) : .data(d)
             }
-            guard let p = packets.popFirst() else { return nil }
+            guard let p = request.isPeek ? packets.first : packets.popFirst() else { return nil }
             let (src, whole) = Stash.split(p)
             // A datagram read for fewer bytes than it holds gets the first ones, as from
             // the socket (the kernel drops the rest).

@@ -14,9 +14,9 @@ import Synchronization
 /// registered when the listener is. The choice is fixed for the socket's life and readable
 /// as `getopt(socket, {otp, use_registry})`.
 ///
-/// A registered socket stays registered until it is closed (as in OTP, an open socket is
-/// counted until closed; dropping the last reference to a registered socket does not close
-/// it). The registry is sharded by socket id with one lock per shard, so opening and closing
+/// A registered socket stays registered until it is closed. The registry does not keep a
+/// socket alive: a socket dropped without close is closed when its last reference goes, and
+/// leaves the registry then. The registry is sharded by socket id with one lock per shard, so opening and closing
 /// sockets on many threads does not serialise on one lock; queries take each shard's lock
 /// only to copy it, and run filters outside every lock.
 public enum SocketRegistry {
@@ -53,8 +53,14 @@ public enum SocketRegistry {
 
     private static let shardCount = 16
 
+    /// A registered socket, held weakly: the registry lists open sockets, it does not keep
+    /// them open (a dropped socket closes, and leaves the registry, in its deinit).
+    private struct Entry {
+        weak var socket: Socket?
+    }
+
     private final class Shard: Sendable {
-        let sockets = Lock<[UInt64: Socket]>([:])
+        let sockets = Lock<[UInt64: Entry]>([:])
         // Keeps neighbouring shards' locks off this one's cache line (shards are allocated
         // one after another, and a lock word that shares a line with another is contended
         // by both).
@@ -95,10 +101,12 @@ public enum SocketRegistry {
     /// already open keep their choice.
     public static func useRegistry(_ on: Bool) { defaultEnabled.store(on, ordering: .relaxed) }
 
-    private static func shard(_ s: Socket) -> Shard { shards[Int(s.id % UInt64(shardCount))] }
 
-    static func add(_ s: Socket) { shard(s).sockets.withLock { $0[s.id] = s } }
-    static func remove(_ s: Socket) { _ = shard(s).sockets.withLock { $0.removeValue(forKey: s.id) } }
+    private static func shard(_ id: UInt64) -> Shard { shards[Int(id % UInt64(shardCount))] }
+
+    static func add(_ s: Socket) { shard(s.id).sockets.withLock { $0[s.id] = Entry(socket: s) } }
+    static func remove(_ s: Socket) { remove(id: s.id) }
+    static func remove(id: UInt64) { _ = shard(id).sockets.withLock { $0.removeValue(forKey: id) } }
 
     /// The number of registered (open) sockets (OTP's `number_of/0`).
     public static func numberOf() -> Int {
@@ -108,7 +116,7 @@ public enum SocketRegistry {
     /// The registered sockets that match `filter`, oldest first (OTP's `which_sockets/1`).
     public static func whichSockets(_ filter: Filter = .all) -> [Socket] {
         var all: [Socket] = []
-        for sh in shards { sh.sockets.withLock { all.append(contentsOf: $0.values) } }
+        for sh in shards { sh.sockets.withLock { m in for e in m.values { if let s = e.socket { all.append(s) } } } }
         return all.filter { filter.matches($0) }.sorted { $0.id < $1.id }
     }
 }

@@ -42,9 +42,17 @@ extension SocketAPI {
 
     /// Accepts connections on `listener` continuously (a multishot accept on uring) and
     /// hands each to `onAccept`, on the loop thread, until the listener is closed.
-    public func acceptLoop(_ listener: Socket, _ onAccept: @escaping @Sendable (Socket) -> Void) throws(SocketError) {
+    ///
+    /// Errors that concern one connection (`econnaborted`, ...) are counted (`acc_fails`)
+    /// and the loop goes on. When descriptors or memory run out (`emfile`, `enfile`,
+    /// `enobufs`, `enomem`) the loop pauses briefly and tries again, so a full descriptor
+    /// table neither stops the server nor spins a CPU. Any other error (the listener shut
+    /// down, ...) ends the loop; `onEnd` is then called once, on the loop thread, with the
+    /// reason: `.closed` when the listener was closed, else the error.
+    public func acceptLoop(_ listener: Socket, onEnd: (@Sendable (SocketError) -> Void)? = nil,
+                           _ onAccept: @escaping @Sendable (Socket) -> Void) throws(SocketError) {
         try Check.acceptable(listener)
-        try listener.engine.startAccepting(listener, onAccept)
+        try listener.engine.startAccepting(listener, StreamState(handler: nil, onAccept: onAccept, onEnd: onEnd))
     }
 }
 
@@ -52,23 +60,39 @@ extension SocketAPI {
 final class StreamState: @unchecked Sendable {
     let handler: (any StreamHandler)?
     let onAccept: (@Sendable (Socket) -> Void)?
+    /// Told once when an accept loop stops.
+    let onEnd: (@Sendable (SocketError) -> Void)?
     /// Set once `ended` has been called (or the accept loop stopped).
     var ended = false
 
-    init(handler: (any StreamHandler)?, onAccept: (@Sendable (Socket) -> Void)?) {
+    init(handler: (any StreamHandler)?, onAccept: (@Sendable (Socket) -> Void)?,
+         onEnd: (@Sendable (SocketError) -> Void)? = nil) {
         self.handler = handler
         self.onAccept = onAccept
+        self.onEnd = onEnd
     }
 }
 
 extension Engine {
-    /// Tells `handler` that the stream ended, once, whichever path (peer, error, close) gets
-    /// there first.
-    func end(_ socket: Socket, _ stream: StreamState, _ handler: any StreamHandler, _ reason: SocketError) {
+    /// Ends the stream or accept loop once, whichever path (peer, error, close) gets there
+    /// first: tells the handler (`ended`) or the accept loop's `onEnd`. Runs on the loop
+    /// thread, so it never overlaps a `received` call and none follows it.
+    func end(_ socket: Socket, _ stream: StreamState, _ reason: SocketError) {
         let first = socket.state.withLock { _ -> Bool in
             defer { stream.ended = true }
             return !stream.ended
         }
-        if first { handler.ended(socket, reason: reason) }
+        guard first else { return }
+        streamEnded(socket)
+        if let handler = stream.handler {
+            handler.ended(socket, reason: reason)
+        } else {
+            stream.onEnd?(reason)
+        }
+    }
+
+    /// Ends the stream from any thread (close): the handler hears of it on the loop thread.
+    func endOnLoop(_ socket: Socket, _ stream: StreamState, _ reason: SocketError) {
+        onLoop { self.end(socket, stream, reason) }
     }
 }

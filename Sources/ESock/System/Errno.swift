@@ -54,6 +54,9 @@ public struct Errno: Error, Sendable, Hashable, CustomStringConvertible {
     public static let eacces = Errno(rawValue: EACCES)
     public static let emsgsize = Errno(rawValue: EMSGSIZE)
     public static let edestaddrreq = Errno(rawValue: EDESTADDRREQ)
+    public static let ebadf = Errno(rawValue: EBADF)
+    public static let enfile = Errno(rawValue: ENFILE)
+    public static let econnaborted = Errno(rawValue: ECONNABORTED)
 
     private static let names: [Int32: String] = [
         EPERM: "eperm", ENOENT: "enoent", EINTR: "eintr", EIO: "eio", EBADF: "ebadf",

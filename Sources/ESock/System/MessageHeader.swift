@@ -46,9 +46,14 @@ final class MessageHeader {
     }
 
     /// A header that receives into buffers of `sizes` bytes, with room for `controlSize`
-    /// bytes of ancillary data and, when `named`, the source address.
-    init(receiving sizes: [Int], controlSize: Int, named: Bool) {
-        buffers = sizes.map { UnsafeMutableRawBufferPointer.allocate(byteCount: max($0, 1), alignment: 8) }
+    /// bytes of ancillary data and, when `named`, the source address. `zeroed` clears the
+    /// buffers first (MSG_TRUNC on TCP discards bytes without writing them).
+    init(receiving sizes: [Int], controlSize: Int, named: Bool, zeroed: Bool = false) {
+        buffers = sizes.map {
+            let b = UnsafeMutableRawBufferPointer.allocate(byteCount: max($0, 1), alignment: 8)
+            if zeroed { b.initializeMemory(as: UInt8.self, repeating: 0) }
+            return b
+        }
         control = controlSize > 0 ? UnsafeMutableRawBufferPointer.allocate(byteCount: controlSize, alignment: 8) : nil
         name = .allocate(capacity: 1)
         name.initialize(to: SockaddrStorage())

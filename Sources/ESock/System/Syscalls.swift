@@ -3,9 +3,80 @@ import CESockLinux
 import Glibc
 #endif
 
-// Thin wrappers over the socket system calls: retry on EINTR, return the result or throw the
-// errno. Nothing here knows about queues or backends.
+// The system-call layer: every system call ESock makes goes through here. Each wrapper
+// retries EINTR, returns EAGAIN/EWOULDBLOCK (and a connect's EINPROGRESS) as the value
+// `.wouldBlock` instead of throwing it, and throws every other errno. In debug builds each
+// also consults the fault-injection seam (``FaultInjection``), so tests can make any call
+// fail the way the kernel would. Nothing here knows about queues or backends.
 
+/// The outcome of a call on a descriptor that may not block: done, or it would have to wait.
+enum IOResult<Value> {
+    case done(Value)
+    case wouldBlock
+}
+
+extension IOResult: Sendable where Value: Sendable {}
+
+/// A fault armed for this call, as an errno to fail with or a short-write limit.
+@inline(__always)
+private func injected(_ site: @autoclosure () -> FaultSite, _ fd: Int32) -> InjectedFault? {
+    #if DEBUG
+    switch FaultInjection.take(site().site, fd: fd) {
+    case .errno(let e)?: return .errno(e)
+    case .short(let n)?: return .short(n)
+    case .overflow?, nil: return nil
+    }
+    #else
+    return nil
+    #endif
+}
+
+/// A call site of the seam (a wrapper so release builds need no FaultInjection type).
+struct FaultSite {
+    #if DEBUG
+    let site: FaultInjection.Site
+    static let accept = FaultSite(site: .accept)
+    static let connect = FaultSite(site: .connect)
+    static let recv = FaultSite(site: .recv)
+    static let recvmsg = FaultSite(site: .recvmsg)
+    static let send = FaultSite(site: .send)
+    static let sendmsg = FaultSite(site: .sendmsg)
+    static let close = FaultSite(site: .close)
+    #else
+    static let accept = FaultSite(), connect = FaultSite(), recv = FaultSite(), recvmsg = FaultSite()
+    static let send = FaultSite(), sendmsg = FaultSite(), close = FaultSite()
+    #endif
+}
+
+enum InjectedFault {
+    case errno(Errno)
+    case short(Int)
+}
+
+/// Runs `call` until it does not fail with EINTR; EAGAIN becomes `.wouldBlock`. An injected
+/// EINTR is retried like a real one; an injected EAGAIN or error replaces the call.
+@inline(__always)
+private func io(_ site: @autoclosure () -> FaultSite, _ fd: Int32, _ call: (Int?) -> Int) throws(Errno) -> IOResult<Int> {
+    var limit: Int?
+    switch injected(site(), fd) {
+    case .errno(let e)? where e == .eintr: break
+    case .errno(let e)? where e == .eagain: return .wouldBlock
+    case .errno(let e)?: throw e
+    case .short(let n)?: limit = n
+    case nil: break
+    }
+    while true {
+        let r = call(limit)
+        if r >= 0 { return .done(r) }
+        let e = errno
+        if e == EINTR { continue }
+        if e == EAGAIN || e == EWOULDBLOCK { return .wouldBlock }
+        throw Errno(rawValue: e)
+    }
+}
+
+/// Runs `call` until it does not fail with EINTR; throws every other errno (calls that
+/// never block).
 @inline(__always)
 private func retrying(_ call: () -> Int) throws(Errno) -> Int {
     while true {
@@ -22,8 +93,17 @@ func sysSocket(_ domain: Int32, _ type: Int32, _ proto: Int32, nonblocking: Bool
     return Int32(try retrying { Int(socket(domain, type | flags, proto)) })
 }
 
+/// Closes `fd`. EINTR still closes on Linux, so it is never retried (a retry could close a
+/// descriptor another thread has just opened). EBADF means the descriptor was closed twice:
+/// a bug, so debug builds stop there.
 @discardableResult
-func sysClose(_ fd: Int32) -> Int32 { close(fd) }
+func sysClose(_ fd: Int32) -> Errno? {
+    if case .errno(let e)? = injected(.close, fd) { return e }
+    if close(fd) == 0 { return nil }
+    let e = Errno.current
+    assert(e != .ebadf, "descriptor \(fd) closed twice")
+    return e == .eintr ? nil : e
+}
 
 func sysBind(_ fd: Int32, _ addr: inout SockaddrStorage) throws(Errno) {
     _ = try retrying { addr.withSockaddr { Int(bind(fd, $0, $1.pointee)) } }
@@ -33,13 +113,25 @@ func sysListen(_ fd: Int32, _ backlog: Int32) throws(Errno) {
     _ = try retrying { Int(listen(fd, backlog)) }
 }
 
-func sysConnect(_ fd: Int32, _ addr: inout SockaddrStorage) throws(Errno) {
-    _ = try retrying { addr.withSockaddr { Int(connect(fd, $0, $1.pointee)) } }
+/// Connects; `.wouldBlock` while a non-blocking connect is in progress.
+func sysConnect(_ fd: Int32, _ addr: inout SockaddrStorage) throws(Errno) -> IOResult<Void> {
+    do throws(Errno) {
+        switch try io(.connect, fd, { _ in addr.withSockaddr { Int(connect(fd, $0, $1.pointee)) } }) {
+        case .done: return .done(())
+        case .wouldBlock: return .wouldBlock
+        }
+    } catch where error == .einprogress || error == .ealready {
+        return .wouldBlock
+    }
 }
 
-func sysAccept(_ fd: Int32, nonblocking: Bool) throws(Errno) -> Int32 {
+/// Accepts a connection; `.wouldBlock` when none is pending.
+func sysAccept(_ fd: Int32, nonblocking: Bool) throws(Errno) -> IOResult<Int32> {
     let flags = Int32(SOCK_CLOEXEC.rawValue) | (nonblocking ? Int32(SOCK_NONBLOCK.rawValue) : 0)
-    return Int32(try retrying { Int(esock_accept4(fd, flags)) })
+    switch try io(.accept, fd, { _ in Int(esock_accept4(fd, flags)) }) {
+    case .done(let n): return .done(Int32(n))
+    case .wouldBlock: return .wouldBlock
+    }
 }
 
 func sysSockname(_ fd: Int32) throws(Errno) -> SockaddrStorage {
@@ -66,31 +158,68 @@ func sysSocketError(_ fd: Int32) throws(Errno) -> Int32 {
     return value
 }
 
-func sysSend(_ fd: Int32, _ data: UnsafeRawBufferPointer, _ flags: Int32) throws(Errno) -> Int {
-    try retrying { send(fd, data.baseAddress, data.count, flags | esock_msg_nosignal) }
+/// Sends (never raising SIGPIPE); an injected short write sends at most that many bytes.
+func sysSend(_ fd: Int32, _ data: UnsafeRawBufferPointer, _ flags: Int32) throws(Errno) -> IOResult<Int> {
+    try io(.send, fd) { limit in send(fd, data.baseAddress, min(data.count, limit ?? .max), flags | esock_msg_nosignal) }
 }
 
-func sysSendTo(_ fd: Int32, _ data: UnsafeRawBufferPointer, _ flags: Int32, _ addr: inout SockaddrStorage) throws(Errno) -> Int {
-    try retrying {
+func sysSendTo(_ fd: Int32, _ data: UnsafeRawBufferPointer, _ flags: Int32,
+               _ addr: inout SockaddrStorage) throws(Errno) -> IOResult<Int> {
+    try io(.send, fd) { _ in
         addr.withSockaddr { sendto(fd, data.baseAddress, data.count, flags | esock_msg_nosignal, $0, $1.pointee) }
     }
 }
 
-func sysRecv(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, _ flags: Int32) throws(Errno) -> Int {
-    try retrying { recv(fd, buffer.baseAddress, buffer.count, flags) }
+func sysRecv(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, _ flags: Int32) throws(Errno) -> IOResult<Int> {
+    try io(.recv, fd) { _ in recv(fd, buffer.baseAddress, buffer.count, flags) }
 }
 
-func sysRecvFrom(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, _ flags: Int32,
-                 _ addr: inout SockaddrStorage) throws(Errno) -> Int {
-    try retrying { addr.withSockaddr { recvfrom(fd, buffer.baseAddress, buffer.count, flags, $0, $1) } }
+func sysSendMsg(_ fd: Int32, _ msg: UnsafePointer<msghdr>, _ flags: Int32) throws(Errno) -> IOResult<Int> {
+    try io(.sendmsg, fd) { _ in sendmsg(fd, msg, flags | esock_msg_nosignal) }
 }
 
-func sysSendMsg(_ fd: Int32, _ msg: UnsafePointer<msghdr>, _ flags: Int32) throws(Errno) -> Int {
-    try retrying { sendmsg(fd, msg, flags | esock_msg_nosignal) }
+func sysRecvMsg(_ fd: Int32, _ msg: UnsafeMutablePointer<msghdr>, _ flags: Int32) throws(Errno) -> IOResult<Int> {
+    try io(.recvmsg, fd) { _ in recvmsg(fd, msg, flags) }
 }
 
-func sysRecvMsg(_ fd: Int32, _ msg: UnsafeMutablePointer<msghdr>, _ flags: Int32) throws(Errno) -> Int {
-    try retrying { recvmsg(fd, msg, flags) }
+/// What `fd` is ready for now (poll(2) event bits), without waiting.
+func sysPollNow(_ fd: Int32, _ events: Int16) -> Int16 {
+    var p = pollfd(fd: fd, events: events, revents: 0)
+    let r = (try? retrying { Int(poll(&p, 1, 0)) }) ?? 0
+    return r > 0 ? p.revents : 0
+}
+
+/// `epoll_ctl`; the loops treat a failure as the kernel refusing the descriptor.
+func sysEpollCtl(_ epfd: Int32, _ op: Int32, _ fd: Int32, _ event: inout epoll_event) throws(Errno) {
+    _ = try retrying { Int(epoll_ctl(epfd, op, fd, &event)) }
+}
+
+/// Waits for epoll events; an interrupted wait returns no events.
+func sysEpollWait(_ epfd: Int32, _ events: UnsafeMutablePointer<epoll_event>, _ capacity: Int32) -> Int {
+    let n = epoll_wait(epfd, events, capacity, -1)
+    return n < 0 ? 0 : Int(n)
+}
+
+/// Adds one to an eventfd counter (a wake-up); never blocks for a counter this small.
+func sysEventfdSignal(_ fd: Int32) {
+    var one: UInt64 = 1
+    _ = try? retrying { write(fd, &one, 8) }
+}
+
+/// Reads and resets an eventfd counter.
+func sysEventfdDrain(_ fd: Int32) {
+    var value: UInt64 = 0
+    _ = try? io(.recv, fd) { _ in read(fd, &value, 8) }
+}
+
+/// Creates an eventfd.
+func sysEventfd(nonblocking: Bool) throws(Errno) -> Int32 {
+    Int32(try retrying { Int(eventfd(0, Int32(EFD_CLOEXEC) | (nonblocking ? Int32(EFD_NONBLOCK) : 0))) })
+}
+
+/// Creates an epoll set.
+func sysEpollCreate() throws(Errno) -> Int32 {
+    Int32(try retrying { Int(epoll_create1(Int32(EPOLL_CLOEXEC))) })
 }
 
 /// `data`'s bytes for a system call that throws an ``Errno``.

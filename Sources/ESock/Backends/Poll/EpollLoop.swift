@@ -2,7 +2,6 @@ import CESockLinux
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// The poll backend's event loop: one thread that owns an epoll set and tells the engine
 /// when a socket becomes readable or writable.
@@ -12,26 +11,37 @@ import Synchronization
 /// to do registers as waiting under the same lock, so no edge falls between the two.
 final class EpollLoop: @unchecked Sendable {
     let epfd: Int32
-    /// Registered sockets, held until they are removed at close. (Weak references would put
-    /// every socket's reference counting on the slow path.)
-    private let sockets = Lock<[UInt64: Socket]>([:])
-    /// Task jobs for the loop thread (the loop is a `TaskExecutor`), and the eventfd that
-    /// wakes the loop for them (epoll data 0; socket ids start at 1).
-    private let jobs = Lock<[UnownedJob]>([])
+    /// Registered sockets. The table does not keep a socket alive (a socket dropped without
+    /// close gives its descriptor back), except while it streams or runs an accept loop:
+    /// then nothing else may hold it, as with io_uring's operations in flight.
+    private let sockets = Lock<[UInt64: Entry]>([:])
+    /// Work for the loop thread: task jobs (the loop is a `TaskExecutor`) and calls, and the
+    /// eventfd that wakes the loop for them (epoll data 0; socket ids start at 1).
+    private let work = Lock<[Work]>([])
     private let wakeFD: Int32
     private var thread = pthread_t()
 
+    private struct Entry {
+        weak var socket: Socket?
+        var pinned: Socket?
+    }
+
+    private enum Work {
+        case job(UnownedJob)
+        case call(@Sendable () -> Void)
+    }
 
     init(onReady: @escaping @Sendable (Socket, UInt32) -> Void) throws(SocketError) {
-        let fd = epoll_create1(Int32(EPOLL_CLOEXEC))
-        guard fd >= 0 else { throw .errno(.current) }
-        epfd = fd
-        wakeFD = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
-        guard wakeFD >= 0 else { throw .errno(.current) }
-        var ev = epoll_event()
-        ev.events = EPOLLIN.rawValue
-        ev.data.u64 = 0
-        _ = epoll_ctl(epfd, EPOLL_CTL_ADD, wakeFD, &ev)
+        do throws(Errno) {
+            epfd = try sysEpollCreate()
+            wakeFD = try sysEventfd(nonblocking: true)
+            var ev = epoll_event()
+            ev.events = EPOLLIN.rawValue
+            ev.data.u64 = 0
+            try sysEpollCtl(epfd, EPOLL_CTL_ADD, wakeFD, &ev)
+        } catch {
+            throw .errno(error)
+        }
         let started = Lock(false)
         LoopThread.start(name: "esock-epoll") { [self] in
             thread = pthread_self()
@@ -49,15 +59,21 @@ final class EpollLoop: @unchecked Sendable {
     }
 
     func add(_ socket: Socket) throws(SocketError) {
-        sockets.withLock { $0[socket.id] = socket }
+        sockets.withLock { $0[socket.id] = Entry(socket: socket) }
         var ev = epoll_event()
         ev.events = Self.interest(output: false)
         ev.data.u64 = socket.id
-        if epoll_ctl(epfd, EPOLL_CTL_ADD, socket.fileDescriptor, &ev) != 0 {
-            let e = Errno.current
+        do throws(Errno) {
+            try sysEpollCtl(epfd, EPOLL_CTL_ADD, socket.fileDescriptor, &ev)
+        } catch {
             sockets.withLock { $0[socket.id] = nil }
-            throw .errno(e)
+            throw .errno(error)
         }
+    }
+
+    /// Keeps `socket` alive while it streams (or not).
+    func pin(_ socket: Socket, _ on: Bool) {
+        sockets.withLock { $0[socket.id]?.pinned = on ? socket : nil }
     }
 
     /// Re-registers `socket` with or without output interest. The kernel re-evaluates its
@@ -67,14 +83,33 @@ final class EpollLoop: @unchecked Sendable {
         var ev = epoll_event()
         ev.events = Self.interest(output: output)
         ev.data.u64 = socket.id
-        _ = epoll_ctl(epfd, EPOLL_CTL_MOD, socket.fileDescriptor, &ev)
+        // Fails only for a descriptor the kernel no longer has: then there is nothing to watch.
+        try? sysEpollCtl(epfd, EPOLL_CTL_MOD, socket.fileDescriptor, &ev)
     }
 
-    /// Stops watching; called before the descriptor is closed.
-    func remove(_ socket: Socket) {
+    /// Stops watching; called before the descriptor is closed (also from a socket's deinit,
+    /// so it takes the id and descriptor, not the socket).
+    func remove(id: UInt64, fd: Int32) {
         var ev = epoll_event()
-        _ = epoll_ctl(epfd, EPOLL_CTL_DEL, socket.fileDescriptor, &ev)
-        sockets.withLock { $0[socket.id] = nil }
+        try? sysEpollCtl(epfd, EPOLL_CTL_DEL, fd, &ev)
+        // The entry leaves the table outside its lock: its pinned reference may be the last.
+        let entry = sockets.withLock { $0.removeValue(forKey: id) }
+        _ = entry
+    }
+
+    /// Runs `body` on the loop thread after the current round of events.
+    func execute(_ body: @escaping @Sendable () -> Void) {
+        enqueue(.call(body))
+    }
+
+    private func enqueue(_ item: Work) {
+        let first = work.withLock { w -> Bool in
+            w.append(item)
+            return w.count == 1
+        }
+        // The loop drains all work before it sleeps; only work from another thread that
+        // finds the queue empty must wake it.
+        if first && pthread_equal(pthread_self(), thread) == 0 { sysEventfdSignal(wakeFD) }
     }
 
     private func run(_ onReady: @Sendable (Socket, UInt32) -> Void) {
@@ -83,29 +118,31 @@ final class EpollLoop: @unchecked Sendable {
         defer { events.deallocate() }
         var ready: [(Socket, UInt32)] = []
         ready.reserveCapacity(capacity)
-        var pending: [UnownedJob] = []
+        var pending: [Work] = []
         while true {
-            let n = epoll_wait(epfd, events, Int32(capacity), -1)
-            if n < 0 { continue }  // EINTR
-            ready.removeAll(keepingCapacity: true)
+            let n = sysEpollWait(epfd, events, Int32(capacity))
             var woken = false
             sockets.withLock { map in
-                for i in 0..<Int(n) {
+                for i in 0..<n {
                     let id = events[i].data.u64
                     if id == 0 { woken = true; continue }
-                    if let s = map[id] { ready.append((s, events[i].events)) }
+                    if let s = map[id]?.socket { ready.append((s, events[i].events)) }
                 }
             }
             for (s, ev) in ready { onReady(s, ev) }
-            // Run the jobs, including those the handlers and jobs themselves queue.
-            if woken {
-                var drained: UInt64 = 0
-                _ = read(wakeFD, &drained, 8)
-            }
+            // Released here, outside the table's lock: a dropped socket's deinit takes it.
+            ready.removeAll(keepingCapacity: true)
+            if woken { sysEventfdDrain(wakeFD) }
+            // Run the work, including what the handlers and jobs themselves queue.
             while true {
-                jobs.withLock { swap(&pending, &$0) }
+                work.withLock { swap(&pending, &$0) }
                 if pending.isEmpty { break }
-                for job in pending { job.runSynchronously(on: asUnownedTaskExecutor()) }
+                for item in pending {
+                    switch item {
+                    case .job(let job): job.runSynchronously(on: asUnownedTaskExecutor())
+                    case .call(let body): body()
+                    }
+                }
                 pending.removeAll(keepingCapacity: true)
             }
         }
@@ -116,16 +153,6 @@ final class EpollLoop: @unchecked Sendable {
 /// without a hop to another thread.
 extension EpollLoop: TaskExecutor {
     func enqueue(_ job: consuming ExecutorJob) {
-        let unowned = UnownedJob(job)
-        let first = jobs.withLock { j -> Bool in
-            j.append(unowned)
-            return j.count == 1
-        }
-        // The loop drains every job before it sleeps; only a job from another thread that
-        // finds the queue empty must wake it.
-        if first && pthread_equal(pthread_self(), thread) == 0 {
-            var one: UInt64 = 1
-            _ = write(wakeFD, &one, 8)
-        }
+        enqueue(.job(UnownedJob(job)))
     }
 }

@@ -10,14 +10,16 @@ extension PollEngine {
         try socket.state.withLock { st throws(SocketError) in
             try claimStream(socket, StreamState(handler: handler, onAccept: nil), &st)
         }
+        loop.pin(socket, true)
         // Bytes that arrived before the handler did raised no new edge: re-arm to get one.
         socket.state.withLock { st in loop.rearm(socket, output: st.wantsOutput) }
     }
 
-    func startAccepting(_ listener: Socket, _ onAccept: @escaping @Sendable (Socket) -> Void) throws(SocketError) {
+    func startAccepting(_ listener: Socket, _ acceptLoop: StreamState) throws(SocketError) {
         try listener.state.withLock { st throws(SocketError) in
-            try claimStream(listener, StreamState(handler: nil, onAccept: onAccept), &st)
+            try claimStream(listener, acceptLoop, &st)
         }
+        loop.pin(listener, true)
         listener.state.withLock { st in loop.rearm(listener, output: st.wantsOutput) }
     }
 
@@ -26,9 +28,12 @@ extension PollEngine {
             if st.closed { throw .closed }
             if st.outbox.isEmpty {
                 // Nothing queued: send directly, keep only what the kernel did not take.
-                let n = Glibc.send(socket.fileDescriptor, bytes.baseAddress, bytes.count, (msgNoSignal | msgDontWait))
-                if n < 0 && errno != EAGAIN && errno != EINTR { throw .errno(.current) }
-                let sent = max(n, 0)
+                let sent: Int
+                do throws(Errno) {
+                    if case .done(let n) = try sysSend(socket.fileDescriptor, bytes, msgDontWait) { sent = n } else { sent = 0 }
+                } catch {
+                    throw .errno(error)
+                }
                 if sent > 0 { st.counters.record(.send, .sent(sent)) }
                 if sent < bytes.count {
                     st.outbox.append(UnsafeRawBufferPointer(rebasing: bytes[sent...]))
@@ -53,8 +58,8 @@ extension PollEngine {
         guard let stream else { return false }
         if writable && pending { flush(socket) }
         guard readable, !stream.ended else { return true }
-        if let onAccept = stream.onAccept {
-            acceptAll(socket, onAccept)
+        if stream.onAccept != nil {
+            acceptAll(socket, stream)
         } else if let handler = stream.handler {
             readAll(socket, stream, handler, untilEnd: hangup)
         }
@@ -70,36 +75,64 @@ extension PollEngine {
             while (!st.closed || st.lingering) && !st.outbox.isEmpty {
                 st.outbox.promote()
                 let b = st.outbox.flight.readable
-                let n = Glibc.send(socket.fileDescriptor, b.baseAddress, b.count, (msgNoSignal | msgDontWait))
-                if n < 0 && errno != EAGAIN && errno != EINTR { failed = true }
-                if n <= 0 { break }
+                let n: Int
+                do throws(Errno) {
+                    guard case .done(let sent) = try sysSend(socket.fileDescriptor, b, msgDontWait) else { break }
+                    n = sent
+                } catch {
+                    failed = true
+                    break
+                }
+                if n == 0 { break }
                 st.counters.record(.send, .sent(n))
                 st.outbox.sent(n)
             }
             guard st.lingering && (st.outbox.isEmpty || failed) else { return false }
             st.lingering = false
-            loop.remove(socket)
-            sysClose(socket.fileDescriptor)
-            st.outbox.release()
+            releaseDescriptor(socket, &st)
             return true
         }
         if done { lingering.withLock { _ = $0.removeValue(forKey: socket.id) } }
     }
 
-    private func acceptAll(_ listener: Socket, _ onAccept: @Sendable (Socket) -> Void) {
+    /// Accepts every pending connection. Per-connection errors are counted and skipped;
+    /// when descriptors or memory run out the loop retries after a pause (the pending
+    /// connections raise no new edge); any other error ends the accept loop.
+    func acceptAll(_ listener: Socket, _ stream: StreamState) {
+        guard let onAccept = stream.onAccept else { return }
         while true {
             let status: CompletionStatus? = listener.state.withLock { st in
-                guard !st.closed else { return nil }
+                guard !st.closed, !stream.ended else { return nil }
                 switch attempt(listener, .accept, &st) {
                 case .done(let s):
                     st.counters.record(.accept, s)
-                    if case .error(let e) = s, e == .errno(.eagain) { return nil }
                     return s
                 default: return nil
                 }
             }
-            guard case .accepted(let s)? = status else { return }
-            onAccept(s)
+            switch status {
+            case .accepted(let s)?:
+                onAccept(s)
+            case .error(.errno(let e))?:
+                switch AcceptLoopError(e) {
+                case .skip: continue
+                case .pause:
+                    let listenerBox = UncheckedBox(listener)
+                    Task {
+                        try? await Task.sleep(for: AcceptLoopError.pauseDuration)
+                        self.loop.execute { self.acceptAll(listenerBox.value, stream) }
+                    }
+                    return
+                case .end:
+                    end(listener, stream, .errno(e))
+                    return
+                }
+            case .error(let e)?:
+                end(listener, stream, e)
+                return
+            default:
+                return
+            }
         }
     }
 
@@ -111,20 +144,28 @@ extension PollEngine {
         while true {
             // The read holds the socket's lock so a concurrent close cannot hand the
             // descriptor number to another socket mid-read; the handler runs without it.
-            let n: Int = socket.state.withLock { st in
-                guard !st.closed else { return -Int(EBADF) }
-                let n = Glibc.recv(socket.fileDescriptor, buffer.baseAddress, buffer.count, msgDontWait)
-                if n > 0 { st.counters.read(n) }
-                return n < 0 ? -Int(errno) : n
+            let n: Result<IOResult<Int>, Errno> = socket.state.withLock { st in
+                guard !st.closed, !stream.ended else { return .failure(.ebadf) }
+                do throws(Errno) {
+                    let r = try sysRecv(socket.fileDescriptor, buffer, msgDontWait)
+                    if case .done(let n) = r, n > 0 { st.counters.read(n) }
+                    return .success(r)
+                } catch {
+                    return .failure(error)
+                }
             }
-            if n > 0 {
+            switch n {
+            case .success(.wouldBlock):
+                return
+            case .success(.done(let n)) where n > 0:
                 handler.received(UnsafeRawBufferPointer(rebasing: buffer[..<n]), on: socket)
                 if n < buffer.count && !untilEnd { return }
                 continue
+            case .success(.done):
+                end(socket, stream, .closed)
+            case .failure(let e):
+                end(socket, stream, e == .ebadf ? .closed : .errno(e))
             }
-            if n == -Int(EAGAIN) || n == -Int(EINTR) { return }
-            let reason: SocketError = n == 0 || n == -Int(EBADF) ? .closed : .errno(Errno(rawValue: Int32(-n)))
-            end(socket, stream, handler, reason)
             return
         }
     }

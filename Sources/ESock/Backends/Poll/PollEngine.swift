@@ -41,6 +41,12 @@ final class PollEngine: Engine {
         try loop.add(socket)
     }
 
+    func onLoop(_ body: @escaping @Sendable () -> Void) { loop.execute(body) }
+
+    func unwatch(id: UInt64, fd: Int32) { loop.remove(id: id, fd: fd) }
+
+    func streamEnded(_ socket: Socket) { loop.pin(socket, false) }
+
     func begin(_ socket: Socket, _ request: Request, caller: Mailbox, handle: Handle?,
                deadline: ContinuousClock.Instant?) throws(SocketError) -> Begin {
         try socket.state.withLock { st throws(SocketError) -> Begin in
@@ -140,12 +146,14 @@ final class PollEngine: Engine {
 
     /// Called on the loop thread when epoll reports `events` for `socket`.
     func ready(_ socket: Socket, events: UInt32) {
-        // Streaming sockets are connected, so their hang-ups are real.
+        // Streaming sockets are connected, so their hang-ups are real. A streaming socket
+        // may still have a caller waiting to send: its edge must reach that caller too.
         let err = EPOLLERR.rawValue | EPOLLHUP.rawValue
-        if streamReady(socket, readable: events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | err) != 0,
-                       writable: events & (EPOLLOUT.rawValue | err) != 0,
-                       hangup: events & (EPOLLRDHUP.rawValue | err) != 0) { return }
+        let streaming = streamReady(socket, readable: events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | err) != 0,
+                                    writable: events & (EPOLLOUT.rawValue | err) != 0,
+                                    hangup: events & (EPOLLRDHUP.rawValue | err) != 0)
         socket.state.withLock { st in
+            if streaming && st[.write].current == nil { return }
             guard !st.closed else { return }
             // epoll reports a TCP socket that is neither connected nor listening as hung up
             // (and writable), and registering it at open queues that event, which we may
@@ -172,9 +180,7 @@ final class PollEngine: Engine {
     /// poll(2) leaves a pending error (SO_ERROR) for the call that reports it.
     private static func readiness(_ fd: Int32) -> UInt32 {
         let wanted = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue
-        var p = pollfd(fd: fd, events: Int16(truncatingIfNeeded: wanted), revents: 0)
-        guard poll(&p, 1, 0) > 0 else { return 0 }
-        return UInt32(UInt16(bitPattern: p.revents))
+        return UInt32(UInt16(bitPattern: sysPollNow(fd, Int16(truncatingIfNeeded: wanted))))
     }
 
     func cancel(_ socket: Socket, _ info: PendingInfo, caller: Mailbox) throws(SocketError) {
@@ -198,9 +204,7 @@ final class PollEngine: Engine {
             markClosed(socket, &st)
             _ = abortAll(socket, &st, reason: .closed)
             if st.outbox.isEmpty {
-                loop.remove(socket)
-                sysClose(socket.fileDescriptor)
-                st.outbox.release()
+                releaseDescriptor(socket, &st)
             } else {
                 // Written bytes still queued: like a kernel socket buffer, they go out before
                 // the descriptor closes (the next writable edges flush them).
@@ -213,6 +217,6 @@ final class PollEngine: Engine {
             lingering.withLock { $0[socket.id] = socket }
             flush(socket)
         }
-        if let stream, let handler = stream.handler { end(socket, stream, handler, .closed) }
+        if let stream { endOnLoop(socket, stream, .closed) }
     }
 }

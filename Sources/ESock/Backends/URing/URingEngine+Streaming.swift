@@ -18,9 +18,9 @@ extension URingEngine {
         loop.send(.recvMultishot(socket))
     }
 
-    func startAccepting(_ listener: Socket, _ onAccept: @escaping @Sendable (Socket) -> Void) throws(SocketError) {
+    func startAccepting(_ listener: Socket, _ acceptLoop: StreamState) throws(SocketError) {
         try listener.state.withLock { st throws(SocketError) in
-            try claimStream(listener, StreamState(handler: nil, onAccept: onAccept), &st)
+            try claimStream(listener, acceptLoop, &st)
             st.inFlight += 1
         }
         loop.send(.acceptMultishot(listener))
@@ -50,19 +50,22 @@ extension URingEngine {
         switch kind {
         case .recv: received(socket, res, flags, more: more)
         case .accept: acceptedMultishot(socket, res, more: more)
+        case .acceptPause: acceptAgain(socket)
         case .send: sent(socket, res)
         }
     }
 
+    /// A multishot receive's CQE. Its last one (no F_MORE) stays counted in `inFlight` until
+    /// the decision to re-arm or to finish closing is taken, in one locked section: a close
+    /// on another thread meanwhile must not see 0 and close the descriptor under us.
     private func received(_ socket: Socket, _ res: Int32, _ flags: UInt32, more: Bool) {
         let (stream, closed) = socket.state.withLock { st in
             if res > 0 { st.counters.read(Int(res)) }
-            if !more { st.inFlight -= 1 }
             return (st.stream, st.closed)
         }
-        if res > 0, flags & esock_cqe_f_buffer != 0 {
+        if flags & esock_cqe_f_buffer != 0 {
             let bid = UInt16(flags >> esock_cqe_buffer_shift)
-            if let handler = stream?.handler, !closed {
+            if res > 0, let stream, let handler = stream.handler, !closed, !stream.ended {
                 handler.received(loop.buffer(bid, count: Int(res)), on: socket)
             }
             loop.recycle(bid)
@@ -70,8 +73,9 @@ extension URingEngine {
         guard !more else { return }
         // The multishot recv ended: re-arm it, park it until buffers return, or end the stream.
         let rearm: Bool = socket.state.withLock { st in
+            st.inFlight -= 1
             if st.closed { finishClose(socket, &st); return false }
-            guard res > 0 || res == -ENOBUFS else { return false }
+            guard res > 0 || res == -ENOBUFS || res == -EAGAIN || res == -EINTR else { return false }
             st.inFlight += 1
             return true
         }
@@ -79,28 +83,58 @@ extension URingEngine {
             if res == -ENOBUFS { loop.starve(socket) } else { loop.send(.recvMultishot(socket)) }
             return
         }
-        guard let stream, let handler = stream.handler else { return }
+        guard let stream else { return }
         let reason: SocketError = res == 0 || res == -ECANCELED || closed ? .closed : .errno(Errno(rawValue: -res))
-        end(socket, stream, handler, reason)
+        end(socket, stream, reason)
     }
 
+    /// A multishot accept's CQE. Per-connection errors re-arm it, exhaustion pauses it, any
+    /// other error ends the loop and is reported (see ``AcceptLoopError``).
     private func acceptedMultishot(_ listener: Socket, _ res: Int32, more: Bool) {
         let (stream, status): (StreamState?, CompletionStatus?) = listener.state.withLock { st in
-            if !more { st.inFlight -= 1 }
-            guard res >= 0 else { return (st.stream, nil) }
+            guard res >= 0 else {
+                if res != -ECANCELED { st.counters.record(.accept, .error(.errno(Errno(rawValue: -res)))) }
+                return (st.stream, nil)
+            }
             if st.closed { sysClose(res); return (nil, nil) }
             let s = accepted(fd: res, from: listener)
             st.counters.record(.accept, s)
             return (st.stream, s)
         }
-        if case .accepted(let s)? = status { stream?.onAccept?(s) }
+        if case .accepted(let s)? = status, let stream, !stream.ended { stream.onAccept?(s) }
         guard !more else { return }
-        let rearm: Bool = listener.state.withLock { st in
-            if st.closed { finishClose(listener, &st); return false }
+        enum Next { case rearm, pause, end(SocketError) }
+        let next: Next = listener.state.withLock { st in
+            st.inFlight -= 1
+            if st.closed { finishClose(listener, &st); return .end(.closed) }
+            var next = Next.rearm
+            if res < 0 {
+                let e = Errno(rawValue: -res)
+                switch AcceptLoopError(e) {
+                case .skip: next = .rearm
+                case .pause: next = .pause
+                case .end: return .end(.errno(e))
+                }
+            }
             st.inFlight += 1
-            return true
+            return next
         }
-        if rearm { loop.send(.acceptMultishot(listener)) }
+        switch next {
+        case .rearm: loop.send(.acceptMultishot(listener))
+        case .pause: loop.send(.acceptLater(listener))
+        case .end(let reason): if let stream { end(listener, stream, reason) }
+        }
+    }
+
+    /// An accept loop's pause is over: accept again, unless the listener closed meanwhile.
+    private func acceptAgain(_ listener: Socket) {
+        let (stream, open): (StreamState?, Bool) = listener.state.withLock { st in
+            st.inFlight -= 1
+            if st.closed { finishClose(listener, &st); return (st.stream, false) }
+            st.inFlight += 1
+            return (st.stream, true)
+        }
+        if open { loop.send(.acceptMultishot(listener)) } else if let stream { end(listener, stream, .closed) }
     }
 
     private func sent(_ socket: Socket, _ res: Int32) {
@@ -126,7 +160,6 @@ extension URingEngine {
     /// Closes the descriptor once the last kernel operation on a closed socket has ended.
     func finishClose(_ socket: Socket, _ st: inout SocketState) {
         guard st.closed, st.inFlight == 0 else { return }
-        sysClose(socket.fileDescriptor)
-        st.outbox.release()
+        releaseDescriptor(socket, &st)
     }
 }

@@ -39,6 +39,12 @@ final class URingEngine: Engine {
 
     func register(_ socket: Socket) throws(SocketError) {}
 
+    func onLoop(_ body: @escaping @Sendable () -> Void) { loop.send(.call(body)) }
+
+    func unwatch(id: UInt64, fd: Int32) {}
+
+    func streamEnded(_ socket: Socket) {}
+
     private static func directlyTried(_ tag: OperationTag) -> Bool {
         tag != .accept && tag != .connect
     }
@@ -124,7 +130,8 @@ final class URingEngine: Engine {
                     finishClose(socket, &st)
                     return
                 }
-                st.stash.keep(status, stream: socket.type == .stream)
+                // A peek's bytes are still in the socket: keeping them would hand them out twice.
+                if !op.request.isPeek { st.stash.keep(status, stream: socket.type == .stream) }
                 activateNext(socket, d, &st)
                 return
             }
@@ -135,6 +142,7 @@ final class URingEngine: Engine {
                 st.writeStates.remove(.connecting)
                 if case .ok = status { st.writeStates.insert(.connected) }
             }
+            if op.request.isPeek { st.stash.rememberPeek(op.waiter.handle) }
             op.waiter.caller.post(.completion(socket, op.waiter.handle, status))
             activateNext(socket, d, &st)
         }
@@ -172,7 +180,7 @@ final class URingEngine: Engine {
             // Finished already, but the caller has not taken the message: take it back and
             // keep its result for the next caller.
             if case .completion(_, _, let status)? = caller.purge(socket: socket, handle: info.handle) {
-                st.stash.putBack(status, stream: socket.type == .stream)
+                if st.stash.forgetPeek(info.handle) == false { st.stash.putBack(status, stream: socket.type == .stream) }
                 return
             }
             throw .invalid(.info("no \(info.tag) operation \(info.handle) of this caller"))
@@ -201,11 +209,10 @@ final class URingEngine: Engine {
                 // The descriptor closes when the last of these operations has completed.
                 loop.send(.cancelDescriptor(socket.fileDescriptor))
             } else {
-                sysClose(socket.fileDescriptor)
-                st.outbox.release()
+                releaseDescriptor(socket, &st)
             }
             return st.stream
         }
-        if let stream, let handler = stream.handler { end(socket, stream, handler, .closed) }
+        if let stream { endOnLoop(socket, stream, .closed) }
     }
 }

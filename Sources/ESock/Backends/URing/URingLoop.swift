@@ -25,14 +25,20 @@ final class URingLoop: @unchecked Sendable {
         case send(Socket, UncheckedBox<UnsafeRawPointer>, Int)
         /// Streaming: cancel the socket's multishot recv or accept (not its send).
         case cancelStream(Socket)
+        /// Streaming: arm the accept loop again after a pause (descriptors ran out).
+        case acceptLater(Socket)
         /// A task job to run on the loop thread (the loop is a `TaskExecutor`).
         case job(UnownedJob)
+        /// A call to run on the loop thread.
+        case call(@Sendable () -> Void)
     }
 
     /// What a streaming CQE was for; kept in the low bits of its user_data, next to the
     /// socket's address (objects are 16-byte aligned).
     enum StreamKind: UInt64 {
         case recv = 1, send = 2, accept = 3
+        /// The pause of an accept loop ended.
+        case acceptPause = 4
     }
 
     /// user_data of CQEs the loop ignores (linked timeouts, cancel requests).
@@ -46,9 +52,19 @@ final class URingLoop: @unchecked Sendable {
     static let bufferSize = 64 * 1024
     private var bufferRing: UnsafeMutablePointer<io_uring_buf_ring>?
     private let buffers = UnsafeMutableRawPointer.allocate(byteCount: Int(bufferCount) * bufferSize, alignment: 4096)
-    /// Sockets whose multishot recv stopped for lack of buffers, re-armed one per buffer
-    /// returned (not all at once, which would only run dry again).
+    /// Sockets whose multishot recv stopped for lack of buffers. After each batch of
+    /// completions (every buffer lent in it is back by then) as many are re-armed as buffers
+    /// are in the ring, not more, which would only run dry again.
     private var starved: [Socket] = []
+    /// Buffers in the ring, as far as the loop knows (taken by a CQE, given back by recycle).
+    private var buffersInRing = Int(bufferCount)
+    /// The pause of an accept loop (constant; the kernel reads it when the timeout starts).
+    private let acceptPause: UnsafeMutablePointer<__kernel_timespec> = {
+        let t = UnsafeMutablePointer<__kernel_timespec>.allocate(capacity: 1)
+        let (s, atto) = AcceptLoopError.pauseDuration.components
+        t.initialize(to: __kernel_timespec(tv_sec: s, tv_nsec: atto / 1_000_000_000))
+        return t
+    }()
     /// Called on the loop thread with each streaming CQE.
     var onStream: ((StreamKind, Socket, Int32, UInt32) -> Void)?
 
@@ -63,8 +79,8 @@ final class URingLoop: @unchecked Sendable {
     init(flags: UInt32, entries: UInt32 = 1024,
          onCompletion: @escaping (URingOperation, Int32) -> Void) throws(SocketError) {
         self.onCompletion = onCompletion
-        let efd = eventfd(0, Int32(EFD_CLOEXEC))
-        guard efd >= 0 else { throw .errno(.current) }
+        let efd: Int32
+        do throws(Errno) { efd = try sysEventfd(nonblocking: false) } catch { throw .errno(error) }
         wakeFD = efd
         let ready = DispatchSemaphore(value: 0)
         let setup = Lock<Int32>(0)
@@ -84,7 +100,7 @@ final class URingLoop: @unchecked Sendable {
         ready.wait()
         let r = setup.withLock { $0 }
         if r < 0 {
-            close(efd)
+            sysClose(efd)
             throw .invalid(.backend("io_uring setup failed: " + URingProbe.explain(Errno(rawValue: -r))))
         }
     }
@@ -109,17 +125,27 @@ final class URingLoop: @unchecked Sendable {
         UnsafeRawBufferPointer(start: buffers + Int(bid) * Self.bufferSize, count: count)
     }
 
-    /// Gives buffer `bid` back to the kernel, and re-arms one starved socket with it.
+    /// Gives buffer `bid` back to the kernel.
     func recycle(_ bid: UInt16) {
         guard let br = bufferRing else { return }
         io_uring_buf_ring_add(br, buffers + Int(bid) * Self.bufferSize, UInt32(Self.bufferSize), bid,
                               io_uring_buf_ring_mask(Self.bufferCount), 0)
         io_uring_buf_ring_advance(br, 1)
-        if let s = starved.popLast() { prepare(.recvMultishot(s)) }
+        buffersInRing += 1
     }
 
-    /// Parks `socket` until a buffer comes back (its recv ended with ENOBUFS).
+    /// Parks `socket` until buffers are back (its recv ended with ENOBUFS).
     func starve(_ socket: Socket) { starved.append(socket) }
+
+    /// Re-arms parked sockets, one per buffer in the ring, oldest first.
+    private func feedStarved() {
+        var n = min(starved.count, buffersInRing)
+        while n > 0, !starved.isEmpty {
+            let s = starved.removeFirst()
+            n -= 1
+            prepare(.recvMultishot(s))
+        }
+    }
 
     /// Queues a command for the loop thread and wakes it when needed.
     func send(_ command: Command) {
@@ -129,16 +155,21 @@ final class URingLoop: @unchecked Sendable {
         }
         // The loop drains the queue before it sleeps again, so only the first command after
         // a drain needs to wake it, and never when the loop itself is the sender.
-        if first && pthread_equal(pthread_self(), thread) == 0 {
-            var one: UInt64 = 1
-            _ = write(wakeFD, &one, 8)
-        }
+        if first && pthread_equal(pthread_self(), thread) == 0 { sysEventfdSignal(wakeFD) }
     }
 
+    /// A free submission entry. When the queue is full it submits; when the kernel refuses
+    /// (its completion queue is full), it handles completions first and backs off rather
+    /// than spin.
     private func sqe() -> UnsafeMutablePointer<io_uring_sqe> {
+        var refused = 0
         while true {
             if let s = io_uring_get_sqe(&ring) { return s }
-            _ = io_uring_submit(&ring)
+            if uringSubmit(&ring) < 0 {
+                refused += 1
+                reapCompletions()
+                if refused > 2 { usleep(UInt32(min(refused, 10)) * 1000) }
+            }
         }
     }
 
@@ -152,7 +183,8 @@ final class URingLoop: @unchecked Sendable {
         switch command {
         case .submit(let op):
             let deadline = op.waiter.deadline
-            if deadline != nil && io_uring_sq_space_left(&ring) < 2 { _ = io_uring_submit(&ring) }
+            // The operation and its linked timeout must go in one submission.
+            if deadline != nil && io_uring_sq_space_left(&ring) < 2 { _ = uringSubmit(&ring) }
             let s = sqe()
             op.prepare(s)
             io_uring_sqe_set_data64(s, UInt64(UInt(bitPattern: Unmanaged.passRetained(op).toOpaque())))
@@ -185,8 +217,14 @@ final class URingLoop: @unchecked Sendable {
                 io_uring_prep_cancel64(s, base | kind.rawValue, 0)
                 io_uring_sqe_set_data64(s, Self.ignored)
             }
+        case .acceptLater(let socket):
+            let s = sqe()
+            io_uring_prep_timeout(s, acceptPause, 0, 0)
+            io_uring_sqe_set_data64(s, Self.tag(socket, .acceptPause))
         case .job(let job):
             job.runSynchronously(on: asUnownedTaskExecutor())
+        case .call(let body):
+            body()
         case .send(let socket, let base, let count):
             let s = sqe()
             io_uring_prep_send(s, socket.fileDescriptor, base.value, count, msgNoSignal)
@@ -194,10 +232,11 @@ final class URingLoop: @unchecked Sendable {
         }
     }
 
+    private let batch = 256
+    private let cqes = UnsafeMutablePointer<UnsafeMutablePointer<io_uring_cqe>?>.allocate(capacity: 256)
+
     private func run() {
         armWake()
-        let batch = 256
-        let cqes = UnsafeMutablePointer<UnsafeMutablePointer<io_uring_cqe>?>.allocate(capacity: batch)
         var pending: [Command] = []
         while true {
             // Jobs and handlers queue more commands; drain until none is left before sleeping.
@@ -207,39 +246,47 @@ final class URingLoop: @unchecked Sendable {
                 for c in pending { prepare(c) }
                 pending.removeAll(keepingCapacity: true)
             }
-            let r = io_uring_submit_and_wait(&ring, 1)
-            if r < 0 && r != -EINTR && r != -EBUSY && r != -EAGAIN {
+            let r = uringSubmitAndWait(&ring, 1)
+            if r < 0 && r != -EINTR && r != -EBUSY && r != -EAGAIN && r != -ETIME {
                 // Nothing sensible is left to do for an unusable ring but not to spin.
                 usleep(1000)
             }
-            while true {
-                let n = Int(esock_peek_batch(&ring, cqes, UInt32(batch)))
-                if n == 0 { break }
-                for i in 0..<n {
-                    let cqe = cqes[i]!
-                    let data = cqe.pointee.user_data
-                    let res = cqe.pointee.res
-                    switch data {
-                    case Self.ignored: break
-                    case Self.wake: armWake()
-                    case _ where data & 7 != 0:
-                        // A streaming operation: the socket stays retained until its last
-                        // CQE (a multishot one has F_MORE set until then).
-                        let flags = cqe.pointee.flags
-                        let ptr = UnsafeRawPointer(bitPattern: UInt(data & ~7))!
-                        let more = flags & esock_cqe_f_more != 0
-                        let ref = Unmanaged<Socket>.fromOpaque(ptr)
-                        let socket = more ? ref.takeUnretainedValue() : ref.takeRetainedValue()
-                        onStream?(StreamKind(rawValue: data & 7)!, socket, res, flags)
-                    default:
-                        let op = Unmanaged<URingOperation>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(data))!)
-                            .takeRetainedValue()
-                        onCompletion(op, res)
-                    }
-                }
-                io_uring_cq_advance(&ring, UInt32(n))
-            }
+            reapCompletions()
         }
+    }
+
+    /// Handles every completion waiting in the ring, then re-arms starved receives.
+    private func reapCompletions() {
+        while true {
+            let n = Int(esock_peek_batch(&ring, cqes, UInt32(batch)))
+            if n == 0 { break }
+            for i in 0..<n {
+                let cqe = cqes[i]!
+                let data = cqe.pointee.user_data
+                let res = cqe.pointee.res
+                switch data {
+                case Self.ignored: break
+                case Self.wake: armWake()
+                case _ where data & 7 != 0:
+                    // A streaming operation: the socket stays retained until its last
+                    // CQE (a multishot one has F_MORE set until then).
+                    let flags = cqe.pointee.flags
+                    let ptr = UnsafeRawPointer(bitPattern: UInt(data & ~7))!
+                    let more = flags & esock_cqe_f_more != 0
+                    let ref = Unmanaged<Socket>.fromOpaque(ptr)
+                    let socket = more ? ref.takeUnretainedValue() : ref.takeRetainedValue()
+                    let kind = StreamKind(rawValue: data & 7)!
+                    if flags & esock_cqe_f_buffer != 0 { buffersInRing -= 1 }
+                    onStream?(kind, socket, completionResult(kind.faultKind, socket.fileDescriptor, res), flags)
+                default:
+                    let op = Unmanaged<URingOperation>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(data))!)
+                        .takeRetainedValue()
+                    onCompletion(op, completionResult(.operation, op.socket.fileDescriptor, res))
+                }
+            }
+            io_uring_cq_advance(&ring, UInt32(n))
+        }
+        if !starved.isEmpty { feedStarved() }
     }
 }
 
@@ -249,6 +296,21 @@ extension URingLoop: TaskExecutor {
     func enqueue(_ job: consuming ExecutorJob) {
         send(.job(UnownedJob(job)))
     }
+}
+
+extension URingLoop.StreamKind {
+    #if DEBUG
+    /// The fault-injection site of this kind's completions.
+    var faultKind: FaultInjection.CompletionKind {
+        switch self {
+        case .recv: return .streamRecv
+        case .send: return .streamSend
+        case .accept, .acceptPause: return .streamAccept
+        }
+    }
+    #else
+    var faultKind: Void { () }
+    #endif
 }
 
 extension URingLoop {

@@ -42,7 +42,10 @@ final class URingOperation: @unchecked Sendable {
         switch waiter.request {
         case .recv(let length, _):
             recvLength = length
-            buffer = .allocate(byteCount: length > 0 ? length : (stream ? rcvbuf : 65536), alignment: 16)
+            let b = UnsafeMutableRawBufferPointer.allocate(byteCount: length > 0 ? length : (stream ? rcvbuf : 65536),
+                                                           alignment: 16)
+            if waiter.request.isTrunc { b.initializeMemory(as: UInt8.self, repeating: 0) }
+            buffer = b
             sendTotal = 0
         case .send(let data, _):
             recvLength = 0
@@ -141,8 +144,9 @@ final class URingOperation: @unchecked Sendable {
             return .final(.ok)
         case .recv:
             if n == 0 && stream && buffer!.count > 0 { return .final(.error(.closed)) }
-            let d = Array(UnsafeRawBufferPointer(rebasing: buffer![..<n]))
-            return .final(recvLength > 0 && n < recvLength && stream ? .more(d) : .data(d))
+            // MSG_TRUNC reports a datagram's real length, past the buffer's end.
+            let d = Array(UnsafeRawBufferPointer(rebasing: buffer![..<min(n, buffer!.count)]))
+            return .final(request.isExactStreamRecv(stream: stream) && n < recvLength ? .more(d) : .data(d))
         case .recvfrom:
             if n == 0 && stream { return .final(.error(.closed)) }
             return .final(.datagram(source: header!.source, data: header!.firstBytes(n)))
