@@ -11,15 +11,18 @@ package enum FaultInjection {
     /// Where a fault can be injected.
     package enum Site: Hashable, Sendable {
         case accept, connect, recv, recvmsg, send, sendmsg, close
-        /// `io_uring_submit` (loop-wide: the descriptor is ignored).
+        /// `io_uring_submit` and `io_uring_submit_and_wait` (loop-wide: arm it with no
+        /// descriptor). `.overflow` makes it fail as with a full completion queue.
         case submit
-        /// The result of an io_uring completion for an operation on the descriptor.
+        /// An io_uring operation on the descriptor: instead of being submitted, it completes
+        /// at once with the fault's result (so nothing the kernel would hand over is lost).
         case completion(CompletionKind)
-        /// The loop's wait for events (epoll_wait or io_uring_submit_and_wait).
+        /// The epoll loop's wait: an injected fault makes it return no events, as on EINTR
+        /// (loop-wide: arm it with no descriptor).
         case wait
     }
 
-    /// Which io_uring completion a ``Site/completion(_:)`` fault replaces.
+    /// Which io_uring operation a ``Site/completion(_:)`` fault completes.
     package enum CompletionKind: Hashable, Sendable {
         /// A one-shot operation of the Erlang-shaped or awaiting calls.
         case operation

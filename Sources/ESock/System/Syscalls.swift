@@ -98,7 +98,8 @@ func sysSocket(_ domain: Int32, _ type: Int32, _ proto: Int32, nonblocking: Bool
 /// a bug, so debug builds stop there.
 @discardableResult
 func sysClose(_ fd: Int32) -> Errno? {
-    if case .errno(let e)? = injected(.close, fd) { return e }
+    // An injected error still closes, as the kernel does.
+    if case .errno(let e)? = injected(.close, fd) { _ = close(fd); return e == .eintr ? nil : e }
     if close(fd) == 0 { return nil }
     let e = Errno.current
     assert(e != .ebadf, "descriptor \(fd) closed twice")
@@ -182,6 +183,14 @@ func sysRecvMsg(_ fd: Int32, _ msg: UnsafeMutablePointer<msghdr>, _ flags: Int32
     try io(.recvmsg, fd) { _ in recvmsg(fd, msg, flags) }
 }
 
+/// Makes `fd` blocking again (io_uring operations on a non-blocking descriptor fail with
+/// EAGAIN instead of waiting).
+func sysClearNonblocking(_ fd: Int32) throws(Errno) {
+    let flags = try retrying { Int(fcntl(fd, F_GETFL)) }
+    guard flags & Int(O_NONBLOCK) != 0 else { return }
+    _ = try retrying { Int(fcntl(fd, F_SETFL, Int32(flags) & ~O_NONBLOCK)) }
+}
+
 /// What `fd` is ready for now (poll(2) event bits), without waiting.
 func sysPollNow(_ fd: Int32, _ events: Int16) -> Int16 {
     var p = pollfd(fd: fd, events: events, revents: 0)
@@ -196,6 +205,9 @@ func sysEpollCtl(_ epfd: Int32, _ op: Int32, _ fd: Int32, _ event: inout epoll_e
 
 /// Waits for epoll events; an interrupted wait returns no events.
 func sysEpollWait(_ epfd: Int32, _ events: UnsafeMutablePointer<epoll_event>, _ capacity: Int32) -> Int {
+    #if DEBUG
+    if FaultInjection.take(.wait, fd: epfd) != nil { return 0 }
+    #endif
     let n = epoll_wait(epfd, events, capacity, -1)
     return n < 0 ? 0 : Int(n)
 }

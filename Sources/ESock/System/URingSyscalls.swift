@@ -3,9 +3,10 @@ import CURing
 import Glibc
 #endif
 
-// The io_uring side of the system-call layer: submissions and completion results pass
-// through here, so the fault-injection seam can make a submission fail or a completion
-// carry an error the kernel did not produce.
+// The io_uring side of the system-call layer: submissions pass through here, so the
+// fault-injection seam can make a submission fail, or an operation complete at once with an
+// error the kernel did not produce (it is then never submitted, so no descriptor or buffer
+// the kernel would have handed over is lost).
 
 /// `io_uring_submit`; returns the submitted count or `-errno`.
 func uringSubmit(_ ring: UnsafeMutablePointer<io_uring>) -> Int32 {
@@ -18,20 +19,37 @@ func uringSubmit(_ ring: UnsafeMutablePointer<io_uring>) -> Int32 {
 /// `io_uring_submit_and_wait`; returns the submitted count or `-errno`.
 func uringSubmitAndWait(_ ring: UnsafeMutablePointer<io_uring>, _ waitFor: UInt32) -> Int32 {
     #if DEBUG
-    if let f = FaultInjection.take(.wait, fd: -1) { return injectedResult(f) }
+    if let f = FaultInjection.take(.submit, fd: -1) { return injectedResult(f) }
     #endif
     return io_uring_submit_and_wait(ring, waitFor)
 }
 
-#if DEBUG
-/// The result a completion of `kind` on `fd` is handled with: the kernel's, or an injected one.
-func completionResult(_ kind: FaultInjection.CompletionKind, _ fd: Int32, _ res: Int32) -> Int32 {
-    // A short write is injected at the send call; a completion reports what the kernel did.
-    guard let f = FaultInjection.take(.completion(kind), fd: fd), f != .short(0) else { return res }
-    if case .short = f { return res }
+/// The result an operation of `kind` on `fd` completes with at once instead of being
+/// submitted, when the fault seam has one armed (debug builds); nil to submit it.
+func injectedCompletion(_ kind: @autoclosure () -> CompletionSite, _ fd: Int32) -> Int32? {
+    #if DEBUG
+    guard let f = FaultInjection.take(.completion(kind().kind), fd: fd) else { return nil }
     return injectedResult(f)
+    #else
+    return nil
+    #endif
 }
 
+/// A completion site of the seam (a wrapper so release builds need no FaultInjection type).
+struct CompletionSite {
+    #if DEBUG
+    let kind: FaultInjection.CompletionKind
+    static let operation = CompletionSite(kind: .operation)
+    static let streamRecv = CompletionSite(kind: .streamRecv)
+    static let streamAccept = CompletionSite(kind: .streamAccept)
+    static let streamSend = CompletionSite(kind: .streamSend)
+    #else
+    static let operation = CompletionSite(), streamRecv = CompletionSite()
+    static let streamAccept = CompletionSite(), streamSend = CompletionSite()
+    #endif
+}
+
+#if DEBUG
 private func injectedResult(_ f: FaultInjection.Fault) -> Int32 {
     switch f {
     case .errno(let e): return -e.rawValue
@@ -39,7 +57,4 @@ private func injectedResult(_ f: FaultInjection.Fault) -> Int32 {
     case .overflow: return -EBUSY
     }
 }
-#else
-@inline(__always)
-func completionResult(_ kind: Void, _ fd: Int32, _ res: Int32) -> Int32 { res }
 #endif

@@ -55,8 +55,9 @@ extension PollEngine {
             if writable { flush(socket) }
             return true
         }
-        guard let stream else { return false }
+        // Written bytes wait for this edge whether or not the socket streams its input.
         if writable && pending { flush(socket) }
+        guard let stream else { return false }
         guard readable, !stream.ended else { return true }
         if stream.onAccept != nil {
             acceptAll(socket, stream)
@@ -77,7 +78,13 @@ extension PollEngine {
                 let b = st.outbox.flight.readable
                 let n: Int
                 do throws(Errno) {
-                    guard case .done(let sent) = try sysSend(socket.fileDescriptor, b, msgDontWait) else { break }
+                    guard case .done(let sent) = try sysSend(socket.fileDescriptor, b, msgDontWait) else {
+                        // Re-registering re-evaluates readiness: if the socket is writable
+                        // after all, the next edge comes at once instead of never.
+                        st.wantsOutput = true
+                        loop.rearm(socket, output: true)
+                        break
+                    }
                     n = sent
                 } catch {
                     failed = true

@@ -138,6 +138,8 @@ extension URingEngine {
     }
 
     private func sent(_ socket: Socket, _ res: Int32) {
+        // See URingOperation: a descriptor made non-blocking behind ESock's back.
+        if res == -EAGAIN { try? sysClearNonblocking(socket.fileDescriptor) }
         socket.state.withLock { st in
             st.inFlight -= 1
             st.outbox.sending = false
@@ -146,8 +148,8 @@ extension URingEngine {
                 st.outbox.sent(Int(res))
             }
             // Queued bytes go out even after close (as from a kernel socket buffer); a failed
-            // connection drops them.
-            if res > 0 && !st.outbox.isEmpty {
+            // connection drops them. An interrupted send is sent again.
+            if (res > 0 || res == -EAGAIN || res == -EINTR) && !st.outbox.isEmpty {
                 sendNext(socket, &st)
             } else if st.closed {
                 finishClose(socket, &st)

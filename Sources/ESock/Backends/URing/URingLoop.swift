@@ -182,12 +182,17 @@ final class URingLoop: @unchecked Sendable {
     private func prepare(_ command: Command) {
         switch command {
         case .submit(let op):
+            let data = UInt64(UInt(bitPattern: Unmanaged.passRetained(op).toOpaque()))
+            if let res = injectedCompletion(.operation, op.socket.fileDescriptor) {
+                synthetic.append((data, res, 0))
+                return
+            }
             let deadline = op.waiter.deadline
             // The operation and its linked timeout must go in one submission.
             if deadline != nil && io_uring_sq_space_left(&ring) < 2 { _ = uringSubmit(&ring) }
             let s = sqe()
             op.prepare(s)
-            io_uring_sqe_set_data64(s, UInt64(UInt(bitPattern: Unmanaged.passRetained(op).toOpaque())))
+            io_uring_sqe_set_data64(s, data)
             if let deadline {
                 s.pointee.flags |= esock_iosqe_io_link
                 let t = sqe()
@@ -203,10 +208,18 @@ final class URingLoop: @unchecked Sendable {
             io_uring_prep_cancel_fd(s, fd, UInt32(esock_async_cancel_all))
             io_uring_sqe_set_data64(s, Self.ignored)
         case .recvMultishot(let socket):
+            if let res = injectedCompletion(.streamRecv, socket.fileDescriptor) {
+                synthetic.append((Self.tag(socket, .recv), res, 0))
+                return
+            }
             let s = sqe()
             esock_prep_recv_multishot(s, socket.fileDescriptor, Self.bufferGroup)
             io_uring_sqe_set_data64(s, Self.tag(socket, .recv))
         case .acceptMultishot(let socket):
+            if let res = injectedCompletion(.streamAccept, socket.fileDescriptor) {
+                synthetic.append((Self.tag(socket, .accept), res, 0))
+                return
+            }
             let s = sqe()
             io_uring_prep_multishot_accept(s, socket.fileDescriptor, nil, nil, sockCloexec)
             io_uring_sqe_set_data64(s, Self.tag(socket, .accept))
@@ -226,6 +239,10 @@ final class URingLoop: @unchecked Sendable {
         case .call(let body):
             body()
         case .send(let socket, let base, let count):
+            if let res = injectedCompletion(.streamSend, socket.fileDescriptor) {
+                synthetic.append((Self.tag(socket, .send), res, 0))
+                return
+            }
             let s = sqe()
             io_uring_prep_send(s, socket.fileDescriptor, base.value, count, msgNoSignal)
             io_uring_sqe_set_data64(s, Self.tag(socket, .send))
@@ -233,6 +250,8 @@ final class URingLoop: @unchecked Sendable {
     }
 
     private let batch = 256
+    /// Completions injected by the fault seam instead of submissions: (user_data, res, flags).
+    private var synthetic: [(UInt64, Int32, UInt32)] = []
     private let cqes = UnsafeMutablePointer<UnsafeMutablePointer<io_uring_cqe>?>.allocate(capacity: 256)
 
     private func run() {
@@ -246,7 +265,8 @@ final class URingLoop: @unchecked Sendable {
                 for c in pending { prepare(c) }
                 pending.removeAll(keepingCapacity: true)
             }
-            let r = uringSubmitAndWait(&ring, 1)
+            // Injected completions are handled without waiting for a real one.
+            let r = synthetic.isEmpty ? uringSubmitAndWait(&ring, 1) : uringSubmit(&ring)
             if r < 0 && r != -EINTR && r != -EBUSY && r != -EAGAIN && r != -ETIME {
                 // Nothing sensible is left to do for an unusable ring but not to spin.
                 usleep(1000)
@@ -255,38 +275,44 @@ final class URingLoop: @unchecked Sendable {
         }
     }
 
-    /// Handles every completion waiting in the ring, then re-arms starved receives.
+    /// Handles every completion waiting in the ring (and injected ones), then re-arms
+    /// starved receives.
     private func reapCompletions() {
+        while !synthetic.isEmpty {
+            let (data, res, flags) = synthetic.removeFirst()
+            handle(data, res, flags)
+        }
         while true {
             let n = Int(esock_peek_batch(&ring, cqes, UInt32(batch)))
             if n == 0 { break }
             for i in 0..<n {
                 let cqe = cqes[i]!
-                let data = cqe.pointee.user_data
-                let res = cqe.pointee.res
-                switch data {
-                case Self.ignored: break
-                case Self.wake: armWake()
-                case _ where data & 7 != 0:
-                    // A streaming operation: the socket stays retained until its last
-                    // CQE (a multishot one has F_MORE set until then).
-                    let flags = cqe.pointee.flags
-                    let ptr = UnsafeRawPointer(bitPattern: UInt(data & ~7))!
-                    let more = flags & esock_cqe_f_more != 0
-                    let ref = Unmanaged<Socket>.fromOpaque(ptr)
-                    let socket = more ? ref.takeUnretainedValue() : ref.takeRetainedValue()
-                    let kind = StreamKind(rawValue: data & 7)!
-                    if flags & esock_cqe_f_buffer != 0 { buffersInRing -= 1 }
-                    onStream?(kind, socket, completionResult(kind.faultKind, socket.fileDescriptor, res), flags)
-                default:
-                    let op = Unmanaged<URingOperation>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(data))!)
-                        .takeRetainedValue()
-                    onCompletion(op, completionResult(.operation, op.socket.fileDescriptor, res))
-                }
+                handle(cqe.pointee.user_data, cqe.pointee.res, cqe.pointee.flags)
             }
             io_uring_cq_advance(&ring, UInt32(n))
         }
         if !starved.isEmpty { feedStarved() }
+    }
+
+    /// Handles one completion.
+    private func handle(_ data: UInt64, _ res: Int32, _ flags: UInt32) {
+        switch data {
+        case Self.ignored: break
+        case Self.wake: armWake()
+        case _ where data & 7 != 0:
+            // A streaming operation: the socket stays retained until its last CQE (a
+            // multishot one has F_MORE set until then).
+            let ptr = UnsafeRawPointer(bitPattern: UInt(data & ~7))!
+            let more = flags & esock_cqe_f_more != 0
+            let ref = Unmanaged<Socket>.fromOpaque(ptr)
+            let socket = more ? ref.takeUnretainedValue() : ref.takeRetainedValue()
+            if flags & esock_cqe_f_buffer != 0 { buffersInRing -= 1 }
+            onStream?(StreamKind(rawValue: data & 7)!, socket, res, flags)
+        default:
+            let op = Unmanaged<URingOperation>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(data))!)
+                .takeRetainedValue()
+            onCompletion(op, res)
+        }
     }
 }
 
@@ -296,21 +322,6 @@ extension URingLoop: TaskExecutor {
     func enqueue(_ job: consuming ExecutorJob) {
         send(.job(UnownedJob(job)))
     }
-}
-
-extension URingLoop.StreamKind {
-    #if DEBUG
-    /// The fault-injection site of this kind's completions.
-    var faultKind: FaultInjection.CompletionKind {
-        switch self {
-        case .recv: return .streamRecv
-        case .send: return .streamSend
-        case .accept, .acceptPause: return .streamAccept
-        }
-    }
-    #else
-    var faultKind: Void { () }
-    #endif
 }
 
 extension URingLoop {

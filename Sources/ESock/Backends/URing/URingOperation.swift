@@ -17,6 +17,8 @@ final class URingOperation: @unchecked Sendable {
     private var header: MessageHeader?
     private var address: UnsafeMutablePointer<SockaddrStorage>?
     private let timespec: UnsafeMutablePointer<__kernel_timespec>
+    /// EAGAIN completions so far (see ``complete(_:accept:)``).
+    private var retries = 0
     /// Bytes of a send already written by earlier submissions.
     private var sent = 0
     private let sendTotal: Int
@@ -125,10 +127,20 @@ final class URingOperation: @unchecked Sendable {
     /// Interprets the CQE result `res`. `accept` wraps an accepted descriptor.
     func complete(_ res: Int32, accept: (Int32) -> CompletionStatus) -> Outcome {
         let stream = socket.type == .stream
-        if res == -EAGAIN || res == -EINTR { return .resubmit }
+        if res == -EINTR { return .resubmit }
+        if res == -EAGAIN {
+            // ESock's uring descriptors block, so the kernel waits instead of failing with
+            // EAGAIN; this one was made non-blocking behind ESock's back. Make it blocking
+            // again once, and give up rather than resubmit for ever.
+            retries += 1
+            if retries == 1 { try? sysClearNonblocking(socket.fileDescriptor) }
+            if retries <= 3 { return .resubmit }
+        }
         if res < 0 {
             // -ECANCELED: our own cancel (caller or close) or the linked timeout firing.
-            let reason: SocketError = res == -ECANCELED ? (cancelled ? .closed : .timeout) : .errno(Errno(rawValue: -res))
+            let reason: SocketError = res == -ECANCELED && cancelled ? .closed
+                : res == -ECANCELED && deadlinePassed ? .timeout
+                : .errno(Errno(rawValue: -res))
             // A stream send resubmitted after a short write has already written `sent`
             // bytes: report only the rest as unsent, or a caller would send those twice.
             if sent > 0, let rest = request.advanced(by: sent).unsentData {
@@ -161,6 +173,14 @@ final class URingOperation: @unchecked Sendable {
             }
             return .final(.sent(sent))
         }
+    }
+
+    /// Whether the linked timeout's deadline has come: an ECANCELED before it is not the
+    /// timeout's (the kernel's own timer starts after the deadline was computed, so it never
+    /// fires early).
+    private var deadlinePassed: Bool {
+        guard let d = waiter.deadline else { return false }
+        return d <= ContinuousClock.now
     }
 
     /// Bytes written so far (for a send cut short).
