@@ -47,6 +47,7 @@ extension ModelRun {
                 violation("the stream handler was not told the stream ended within 8 s")
             }
         }
+        subjectClosedEarly = subjectClosed
         receiveComplete = !subjectClosed && !peerReset && (eof || collector?.snapshot.end == .closed)
         await drainAccepts()
         // Closing the subject sends what `write` queued, then the end of the stream.
@@ -128,11 +129,22 @@ extension ModelRun {
         var offset = 0
         var around: [String] = []
         for c in order {
-            if offset + c.bytes.count > at - 3000 && offset < at + 3000 { around.append("\(c)@\(offset)") }
+            if offset + c.bytes.count > at - 3000 && offset < at + 3000 {
+                around.append("\(c)@\(offset)" + (c.bytes.isEmpty ? "" : " (stream bytes \(Self.whereIn(expected, c.bytes, near: offset)))"))
+            }
             offset += c.bytes.count
         }
         violation("received \(got.count) of \(expected.count) bytes\(complete ? " (to the end)" : ""), "
                   + "differing from byte \(at); chunks near it: \(around.joined(separator: ", "))")
+    }
+
+    /// Where `bytes` start in `stream` (the match nearest `near`), for failure messages.
+    static func whereIn(_ stream: [UInt8], _ bytes: [UInt8], near: Int) -> String {
+        let probe = Array(bytes.prefix(12))
+        guard stream.count >= probe.count else { return "?" }
+        let starts = (0...(stream.count - probe.count)).filter { stream[$0..<($0 + probe.count)].elementsEqual(probe) }
+        guard let best = starts.min(by: { abs($0 - near) < abs($1 - near) }) else { return "nowhere" }
+        return "\(best)..<\(best + bytes.count)"
     }
 
     /// A peek sees the bytes the next receive gets.
@@ -151,8 +163,9 @@ extension ModelRun {
     func checkSent() {
         let s = reader.snapshot
         bytesChecked += s.bytes.count
-        let complete = !peerReset && s.end == .closed
-        if !peerReset && s.end != .closed { violation("the peer's reading ended with \(s.end.map { "\($0)" } ?? "nothing")") }
+        let complete = !peerReset && !subjectClosedEarly && s.end == .closed
+        let endOK = s.end == .closed || (subjectClosedEarly && s.end.map { if case .errno = $0 { true } else { false } } == true)
+        if !peerReset && !endOK { violation("the peer's reading ended with \(s.end.map { "\($0)" } ?? "nothing")") }
         if !ModelChecks.parses(s.bytes, calls, complete: complete) {
             violation("the peer read \(s.bytes.count) bytes that are not the calls in order: \(calls); "
                       + "greedy reading: \(ModelChecks.sendDiagnosis(s.bytes, calls))")

@@ -44,6 +44,9 @@ final class ModelRun {
     var peerHalfClosed = false
     var peerReset = false
     var subjectClosed = false
+    /// The subject was closed by a step, possibly with bytes unread: the kernel then resets
+    /// the connection, and what `write` had queued may never reach the peer.
+    var subjectClosedEarly = false
     /// A receive saw the end of the stream.
     var eof = false
     /// uring: a receive was cancelled or timed out, so stashed bytes may reach a later
