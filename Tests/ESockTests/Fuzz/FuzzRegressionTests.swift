@@ -83,7 +83,7 @@ import Glibc
     @Test func unixNameLongerThanTheStorageIsCutAtTheStorage() {
         // A length past sockaddr_storage, as the kernel reports for a name that did not fit.
         var s = SockaddrStorage()
-        withUnsafeMutableBytes(of: &s.storage) { $0.initializeMemory(as: UInt8.self, repeating: UInt8(ascii: "a")) }
+        withUnsafeMutableBytes(of: &s.storage) { _ = $0.initializeMemory(as: UInt8.self, repeating: UInt8(ascii: "a")) }
         s.storage.ss_family = sa_family_t(AF_UNIX)
         s.length = socklen_t(UInt16.max)
         let room = MemoryLayout<sockaddr_storage>.size - MemoryLayout<sockaddr_un>.offset(of: \sockaddr_un.sun_path)!
