@@ -104,6 +104,9 @@ final class ChildProcess: @unchecked Sendable {
             Glibc.kill(process.processIdentifier, SIGKILL)
             while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
         }
+        // Returns at once now; it is what drops Foundation's run-loop source, which holds the
+        // Process (and its pipes) until then: without it every child leaks them.
+        process.waitUntilExit()
         // The pipes close when the child exits; give the readers a moment to see the end.
         let readDeadline = ContinuousClock.now + .seconds(2)
         while !collected.withLock({ $0.outDone && $0.errDone }) && ContinuousClock.now < readDeadline {

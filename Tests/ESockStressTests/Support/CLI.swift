@@ -90,10 +90,10 @@ enum CLI {
             while process.isRunning && ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(20))
             }
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-            }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            // Also after a normal exit: it drops Foundation's run-loop source, which holds the
+            // Process (and its pipes) until then.
+            process.waitUntilExit()
             let readDeadline = ContinuousClock.now + .seconds(2)
             while !(out.snapshot.1 && err.snapshot.1) && ContinuousClock.now < readDeadline {
                 try? await Task.sleep(for: .milliseconds(10))
