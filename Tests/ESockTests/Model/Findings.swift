@@ -3,7 +3,7 @@ import Testing
 
 /// Library defects the model test found, each as the smallest test that shows it.
 /// They fail until the library is fixed.
-@Suite struct ModelFindings {
+@Suite struct Findings {
     /// uring: a receive whose completion is still unread when its caller cancels has its
     /// bytes stashed for the next caller. When the socket then starts streaming, the
     /// handler must get those bytes first; they are lost instead.

@@ -21,6 +21,21 @@ struct ModelConfig: Sendable {
     /// `write` may be mixed with the send calls on one socket (their relative order is a
     /// known defect class).
     var includeWriteWithSend = true
+    /// uring: start streaming while a late cancel's bytes may wait in the stash (off: a
+    /// one-try receive takes them first). Off by default: the handler never gets stashed
+    /// bytes (`Findings.stashedBytesReachTheStreamHandler`).
+    var includeStreamOverStash = false
+    /// uring: cancel a receive whose message already arrived while an earlier late cancel's
+    /// bytes may still be stashed (off: take the message instead). Off by default: the
+    /// second result is put in front of the first
+    /// (`Findings.stashKeepsStreamOrderAcrossTwoLateCancels`).
+    var includeSecondTakeBack = false
+    /// uring: hold an awaiting send that timed out to exactly what its partial data says was
+    /// not sent (off: anything from that up to all of it). Off by default: a send queued
+    /// behind another caller's and cancelled by its caller-side timer just after reaching
+    /// the kernel reports the bytes the kernel sent as unsent (model seed 182341349419910
+    /// with ESOCK_MODEL_STEPS=100 and ESOCK_MODEL_EXCLUDE=writeWithSend, about 2 runs in 3).
+    var includeStrictSendTimeout = false
     /// Awaiting receives with `MSG_PEEK` (duplicated bytes are a known defect class).
     var includePeek = true
     /// The peer may reset the connection (linger 0, then close).
@@ -50,7 +65,8 @@ struct ModelConfig: Sendable {
         var config = ModelConfig(seeds: seeds, steps: max(steps, 1),
                                  checkDescriptorCount: env["ESOCK_MODEL_FD_COUNT"] == "1")
         // ESOCK_MODEL_EXCLUDE=streaming,streamingWithSend,writeWithSend,peek,reset,close
-        // narrows a failure down to an operation kind.
+        // narrows a failure down to an operation kind; +streamOverStash, +secondTakeBack and
+        // +strictSendTimeout turn on the cases of the open findings.
         for kind in (env["ESOCK_MODEL_EXCLUDE"] ?? "").split(separator: ",") {
             switch kind.trimmingCharacters(in: .whitespaces) {
             case "streaming": config.includeStreaming = false
@@ -59,6 +75,9 @@ struct ModelConfig: Sendable {
             case "peek": config.includePeek = false
             case "reset": config.includeReset = false
             case "close": config.includeClose = false
+            case "+streamOverStash": config.includeStreamOverStash = true
+            case "+secondTakeBack": config.includeSecondTakeBack = true
+            case "+strictSendTimeout": config.includeStrictSendTimeout = true
             default: break
             }
         }

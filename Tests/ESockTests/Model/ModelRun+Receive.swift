@@ -125,21 +125,52 @@ extension ModelRun {
 
     /// Hands the read side to a collector; pending receives are cancelled first (on uring
     /// a late one leaves its bytes in the stash, which must reach the handler first).
-    func startStream() {
+    func startStream() async {
         guard streamKey == nil else { return note("  skip: streaming") }
         if subjectRefuses("stream", reading: true, { () throws(SocketError) in try api.stream(subject, to: ModelCollector()) }) { return }
         for c in 0..<ModelStep.callers where pending[c][.recv] != nil { cancel(c, .recv) }
         guard (0..<ModelStep.callers).allSatisfy({ pending[$0][.recv] == nil }) else {
             return note("  skip: a receive could not be cancelled")
         }
+        if !config.includeStreamOverStash && backend == .uring {
+            // Take what a late cancel may have stashed: one try, served from the stash first.
+            // A try that goes to the kernel is cancelled, perhaps late: then try again.
+            for _ in 0..<3 {
+                let k = key()
+                do {
+                    let b = try api.recv(subject, length: 0, nowait: mailboxes[0])
+                    if case .ok(let d) = b {
+                        chunks.append(ReceivedChunk(key: k, part: 0, bytes: d, how: "before stream"))
+                        break
+                    } else if let info = b.pending {
+                        try api.cancel(subject, info, caller: mailboxes[0])
+                        lateCancelPossible = true
+                    }
+                } catch {
+                    receiveFailed(error, key: k, part: 0, how: "before stream")
+                    break
+                }
+            }
+            guard pending.allSatisfy({ $0[.recv] == nil }) else { return note("  skip: a receive is pending") }
+        }
         operations += 1
         let h = ModelCollector()
-        do {
-            try api.stream(subject, to: h)
-            collector = h
-            streamKey = key()
-        } catch {
-            violation("stream with no receive pending: \(error)")
+        // uring: a cancelled receive keeps the read side busy until its last CQE, so
+        // stream right after a cancel may be refused for a moment.
+        let end = ContinuousClock.now.advanced(by: .seconds(2))
+        while true {
+            do {
+                try api.stream(subject, to: h)
+                collector = h
+                streamKey = key()
+                return
+            } catch {
+                if error == .invalid(.state) && ContinuousClock.now < end {
+                    try? await Task.sleep(for: .milliseconds(1))
+                    continue
+                }
+                return violation("stream with no receive pending: \(error)")
+            }
         }
     }
 
@@ -147,8 +178,12 @@ extension ModelRun {
     /// arrive; `invalid(info)` for an operation the model holds pending is a violation.
     func cancel(_ c: Int, _ d: ModelStep.Direction) {
         guard let op = pending[c][d] else { return note("  skip: nothing pending") }
-        operations += 1
         let mb = mailboxes[c]
+        if d == .recv && backend == .uring && !config.includeSecondTakeBack && tookBack && mb.count > 0 {
+            note("  its message is here: taking it instead")
+            if let m = mb.tryReceive(where: { $0.handle == op.handle }) { return handle(m, c) }
+        }
+        operations += 1
         do {
             try api.cancel(d == .accept ? listener : subject, op.info, caller: mb)
             pending[c][d] = nil
@@ -157,7 +192,10 @@ extension ModelRun {
                 violation("c\(c): cancel left a message of \(op.handle) in the mailbox")
             }
             if case .send(let i, _, let written) = op.kind { cutShort(i, written: written, inKernel: backend == .uring) }
-            if case .recv = op.kind, backend == .uring { lateCancelPossible = true }
+            if case .recv = op.kind, backend == .uring {
+                lateCancelPossible = true
+                tookBack = true
+            }
         } catch {
             let closed = d == .accept ? listener.isClosed : subjectClosed
             if error == .closed && closed { return note("  closed; the abort is due") }

@@ -56,7 +56,7 @@ extension ModelRun {
             // Its partial data is what was not sent.
             let written = size - error.partialData.count
             calls[i].lo = written
-            calls[i].hi = written
+            calls[i].hi = backend == .uring && !config.includeStrictSendTimeout ? size : written
             if error.reason != .timeout { sendFailed(error.reason, i, written: written) }
         }
     }

@@ -52,6 +52,8 @@ final class ModelRun {
     /// uring: a receive was cancelled or timed out, so stashed bytes may reach a later
     /// caller out of stream order (the README's documented exception).
     var lateCancelPossible = false
+    /// uring: a receive was cancelled, so the stash may hold bytes.
+    var tookBack = false
     var streamKey: Int?
 
     // What the subject sent.
@@ -139,7 +141,7 @@ final class ModelRun {
         case .recvNowait(let c, let l): recvNowait(c, l)
         case .recvAwait(let l, let ms): await recvAwait(l, ms, peek: false)
         case .peek(let l, let ms): await recvAwait(l, ms, peek: true)
-        case .startStream: startStream()
+        case .startStream: await startStream()
         case .sendNowait(let c, let n): sendNowait(c, n)
         case .sendAwait(let n, let ms): await sendAwait(n, ms)
         case .write(let n): write(n)

@@ -16,7 +16,9 @@ import Testing
         guard let api = try TestBackends.api(backend) else { return }
         let config = ModelConfig.fromEnvironment()
         let started = ContinuousClock.now
-        let descriptorsBefore = ModelChecks.openDescriptors().count
+        // The runtime creates a timer descriptor on first use of a timed wait: use one first.
+        _ = await Mailbox().receive(timeout: .milliseconds(1))
+        let descriptorsBefore = ModelChecks.openDescriptors()
         var seeds = 0, operations = 0, bytes = 0, reordered = 0, failures = 0
         for seed in config.seeds {
             let steps = ModelStep.generate(seed: seed, count: config.steps, config: config)
@@ -46,9 +48,11 @@ import Testing
             }
         }
         if config.checkDescriptorCount {
-            let now = { ModelChecks.openDescriptors().count }
-            if !(await eventually(.seconds(3)) { now() <= descriptorsBefore }) {
-                Issue.record("model \(backend): \(now()) descriptors open, \(descriptorsBefore) before")
+            let now = { ModelChecks.openDescriptors() }
+            if !(await eventually(.seconds(3)) { now().count <= descriptorsBefore.count }) {
+                var extra = now()
+                for d in descriptorsBefore { if let i = extra.firstIndex(of: d) { extra.remove(at: i) } }
+                Issue.record("model \(backend): \(now().count) descriptors open, \(descriptorsBefore.count) before; new: \(extra)")
             }
         }
         let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
