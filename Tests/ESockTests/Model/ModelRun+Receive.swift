@@ -134,8 +134,10 @@ extension ModelRun {
         }
         if !config.includeStreamOverStash && backend == .uring {
             // Take what a late cancel may have stashed: one try, served from the stash first.
-            // A try that goes to the kernel is cancelled, perhaps late: then try again.
+            // A try that goes to the kernel is cancelled, perhaps late: then try again. Each
+            // try waits until cancelled operations have drained (their late bytes stashed).
             for _ in 0..<3 {
+                _ = await eventually(.seconds(2)) { !self.subject.state.withLock { $0[.read].isBusy } }
                 let k = key()
                 do {
                     let b = try api.recv(subject, length: 0, nowait: mailboxes[0])
