@@ -87,6 +87,35 @@ enum ModelChecks {
         return go(0)
     }
 
+    /// Whether `chunks` are pieces of `expected` that never overlap: each chunk one or more
+    /// runs of the stream, no byte received twice, none from outside it. For a stream cut
+    /// short (close, reset) on uring after a late cancel: stashed bytes dropped at close
+    /// leave a gap before bytes other callers got.
+    static func disjointPieces(_ chunks: [ReceivedChunk], _ expected: [UInt8]) -> Bool {
+        var covered = [Bool](repeating: false, count: expected.count)
+        var near = 0
+        for c in ordered(chunks) {
+            var rest = c.bytes[...]
+            while !rest.isEmpty {
+                let probe = rest.prefix(12)
+                guard expected.count >= probe.count else { return false }
+                let matches = { (i: Int) in !covered[i] && expected[i..<(i + probe.count)].elementsEqual(probe) }
+                let last = expected.count - probe.count
+                // Near where the stream order puts it first (within a pattern period), then anywhere.
+                var starts = (max(0, near - 70_000)...max(0, min(last, near + 70_000))).filter(matches)
+                if starts.isEmpty { starts = (0...last).filter(matches) }
+                guard let at = starts.min(by: { abs($0 - near) < abs($1 - near) }) else { return false }
+                var n = 0
+                while n < rest.count && at + n < expected.count && !covered[at + n]
+                    && expected[at + n] == rest[rest.startIndex + n] { n += 1 }
+                for i in at..<(at + n) { covered[i] = true }
+                rest = rest.dropFirst(n)
+                near = at + n
+            }
+        }
+        return true
+    }
+
     /// Where a greedy reading of `received` as `calls` gets stuck: for a failure message.
     static func sendDiagnosis(_ received: [UInt8], _ calls: [SentCall]) -> String {
         var p = 0

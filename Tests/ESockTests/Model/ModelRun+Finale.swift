@@ -119,8 +119,9 @@ extension ModelRun {
             checkPeeks(order)
             return
         }
-        if backend == .uring && lateCancelPossible, ModelChecks.tiles(all, expected) == true,
-           !complete || got.count == expected.count {
+        if backend == .uring && lateCancelPossible,
+           ModelChecks.tiles(all, expected) == true && (!complete || got.count == expected.count)
+            || !complete && ModelChecks.disjointPieces(all, expected) {
             reordered += 1
             note("received bytes reordered across callers after a late cancel (documented)")
             return
