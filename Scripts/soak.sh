@@ -57,8 +57,8 @@ while [ "$(date +%s)" -lt "$end" ]; do
     if [ -n "$first" ]; then
       echo "replay: ESOCK_MODEL_SEED=$first ESOCK_MODEL_STEPS=$steps${ESOCK_MODEL_EXCLUDE:+ ESOCK_MODEL_EXCLUDE=$ESOCK_MODEL_EXCLUDE} swift test --filter Model" >&2
     else
-      echo "no seed failed: the test run itself failed (exit $status); see the log below" >&2
-      tail -40 "$log" >&2
+      echo "no seed failed: the test run itself failed (exit $status):" >&2
+      grep -A2 -E 'recorded an issue|error:|Fatal|Crash' "$log" | grep -v '^↳ ///' | head -30 >&2 || tail -40 "$log" >&2
     fi
     exit 1
   fi
