@@ -117,6 +117,24 @@ extension Engine {
         st.outbox.release()
     }
 
+    /// Whether a send call that would be current must wait for the outbox first: bytes
+    /// written before it go out before its own, and never interleaved with them.
+    func sendWaitsForOutbox(_ st: SocketState, _ d: Direction) -> Bool {
+        d == .write && (st.outbox.sending || !st.outbox.isEmpty)
+    }
+
+    /// Takes written bytes that reached the head of the write queue into the outbox (they
+    /// no longer wait behind a send call); true when any were taken.
+    func admitWrites(_ st: inout SocketState) -> Bool {
+        var taken = false
+        while let w = st[.write].queued.first, w.isWrite, st[.write].current == nil {
+            st[.write].queued.removeFirst()
+            if case .send(let bytes, _) = w.request { bytes.withUnsafeBytes { st.outbox.append($0) } }
+            taken = true
+        }
+        return taken
+    }
+
     /// Bookkeeping shared by both backends when a socket closes: registry and states.
     func markClosed(_ socket: Socket, _ state: inout SocketState) {
         state.closed = true
@@ -138,6 +156,11 @@ extension Engine {
             state[d] = q
         }
         for w in aborted {
+            // Written bytes still go out at close, after what is already in the outbox.
+            if w.isWrite {
+                if case .send(let bytes, _) = w.request { bytes.withUnsafeBytes { state.outbox.append($0) } }
+                continue
+            }
             _ = w.caller.purge(socket: socket, handle: w.handle)
             w.caller.post(.abort(socket, w.handle, reason))
         }

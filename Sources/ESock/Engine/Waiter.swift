@@ -28,4 +28,18 @@ final class Waiter: @unchecked Sendable {
     }
 
     var tag: OperationTag { request.tag }
+
+    /// Bytes of ``SocketAPI/write(_:_:)-(_,UnsafeRawBufferPointer)`` that came while send calls
+    /// were queued: they wait their turn in the queue, then join the outbox. No caller waits
+    /// for them and no message is sent about them.
+    static func write(_ bytes: UnsafeRawBufferPointer) -> Waiter {
+        Waiter(caller: writes, handle: Handle(rawValue: 0), request: .send(data: Array(bytes), flags: 0),
+               phase: .queued, deadline: nil)
+    }
+
+    /// Whether this stands for written bytes rather than a caller's operation.
+    var isWrite: Bool { caller === Waiter.writes }
+
+    /// The caller identity of written bytes (never posted to).
+    private static let writes = Mailbox()
 }

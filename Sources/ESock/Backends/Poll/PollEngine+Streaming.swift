@@ -26,6 +26,11 @@ extension PollEngine {
     func write(_ socket: Socket, _ bytes: UnsafeRawBufferPointer) throws(SocketError) {
         try socket.state.withLock { st throws(SocketError) in
             if st.closed { throw .closed }
+            // Send calls before these bytes go first, each whole.
+            if st[.write].isBusy {
+                st[.write].queued.append(.write(bytes))
+                return
+            }
             if st.outbox.isEmpty {
                 // Nothing queued: send directly, keep only what the kernel did not take.
                 let sent: Int

@@ -60,7 +60,7 @@ final class PollEngine: Engine {
                 // none): unlike reading SO_ERROR, that makes the kernel mark the socket
                 // connected, so a later connect gets EISCONN as it does on uring.
                 let request = tag == .connect && cur.tag == .connect ? cur.request : request
-                let outcome = attempt(socket, request, &st)
+                let outcome = sendWaitsForOutbox(st, d) ? .wouldBlock : attempt(socket, request, &st)
                 switch outcome {
                 case .done(let status):
                     finish(socket, d, tag, status, &st)
@@ -79,7 +79,7 @@ final class PollEngine: Engine {
                 st.counters.waited(d)
                 return .pending(.select(SelectInfo(tag: tag, handle: w.handle)), partial: nil)
             }
-            let outcome = attempt(socket, request, &st)
+            let outcome = sendWaitsForOutbox(st, d) ? .wouldBlock : attempt(socket, request, &st)
             let partial: CompletionStatus?
             switch outcome {
             case .done(let status):
@@ -138,6 +138,12 @@ final class PollEngine: Engine {
 
     private func activateNext(_ socket: Socket, _ d: Direction, _ st: inout SocketState) {
         st[d].current = nil
+        if d == .write, admitWrites(&st) {
+            // Re-registering re-evaluates readiness: a writable socket reports an edge at
+            // once, and that edge sends the bytes just taken into the outbox.
+            st.wantsOutput = true
+            loop.rearm(socket, output: true)
+        }
         guard let next = st[d].queued.popFirst() else { return }
         next.phase = .selected
         st[d].current = next
@@ -169,6 +175,8 @@ final class PollEngine: Engine {
             if writable { directions.append(.write) }
             for d in directions {
                 guard let w = st[d].current, w.phase == .waiting else { continue }
+                // A sender waits for written bytes to go out first.
+                if d == .write && !st.outbox.isEmpty { continue }
                 w.phase = .selected
                 w.caller.post(.select(socket, w.handle))
             }

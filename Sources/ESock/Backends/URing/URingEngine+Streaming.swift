@@ -29,13 +29,18 @@ extension URingEngine {
     func write(_ socket: Socket, _ bytes: UnsafeRawBufferPointer) throws(SocketError) {
         try socket.state.withLock { st throws(SocketError) in
             if st.closed { throw .closed }
+            // Send calls before these bytes go first, each whole.
+            if st[.write].isBusy {
+                st[.write].queued.append(.write(bytes))
+                return
+            }
             st.outbox.append(bytes)
             if !st.outbox.sending { sendNext(socket, &st) }
         }
     }
 
     /// Submits the outbox's bytes in flight, if any.
-    private func sendNext(_ socket: Socket, _ st: inout SocketState) {
+    func sendNext(_ socket: Socket, _ st: inout SocketState) {
         st.outbox.promote()
         let b = st.outbox.flight.readable
         guard b.count > 0 else { return }
@@ -155,6 +160,10 @@ extension URingEngine {
                 finishClose(socket, &st)
             } else if res <= 0 {
                 st.outbox.release()
+            }
+            // A send call that waited for the written bytes goes now.
+            if !st.closed, !st.outbox.sending, st.outbox.isEmpty, let cur = st[.write].current, cur.inFlight == nil {
+                submit(socket, cur, &st)
             }
         }
     }

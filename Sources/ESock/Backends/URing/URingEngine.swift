@@ -71,7 +71,7 @@ final class URingEngine: Engine {
                 guard case .more(let bytes) = kept else { return .done(kept) }
                 partial = .data(bytes)
                 request = request.remaining(after: bytes.count)
-            } else if Self.directlyTried(tag) {
+            } else if Self.directlyTried(tag) && !sendWaitsForOutbox(st, d) {
                 switch attempt(socket, request, &st) {
                 case .done(let status):
                     st.counters.record(tag, status)
@@ -89,12 +89,13 @@ final class URingEngine: Engine {
             st[d].current = w
             st.counters.waited(d)
             if tag == .connect { st.writeStates.insert(.connecting) }
-            submit(socket, w, &st)
+            // A send waits (current, not in the kernel) until written bytes have gone out.
+            if !sendWaitsForOutbox(st, d) { submit(socket, w, &st) }
             return .pending(info, partial: partial)
         }
     }
 
-    private func submit(_ socket: Socket, _ w: Waiter, _ st: inout SocketState) {
+    func submit(_ socket: Socket, _ w: Waiter, _ st: inout SocketState) {
         let op = URingOperation(socket: socket, waiter: w, rcvbuf: st.otp.rcvbuf)
         w.inFlight = op
         st.inFlight += 1
@@ -151,6 +152,7 @@ final class URingEngine: Engine {
     /// Starts the next queued operation of `d`, serving it from the stash when possible.
     private func activateNext(_ socket: Socket, _ d: Direction, _ st: inout SocketState) {
         guard st[d].current == nil, st[d].draining == nil else { return }
+        if d == .write, admitWrites(&st), !st.outbox.sending { sendNext(socket, &st) }
         while let next = st[d].queued.popFirst() {
             if let kept = st.stash.take(for: next.request, stream: socket.type == .stream) {
                 next.caller.post(.completion(socket, next.handle, kept))
@@ -158,7 +160,7 @@ final class URingEngine: Engine {
             }
             next.phase = .waiting
             st[d].current = next
-            submit(socket, next, &st)
+            if !sendWaitsForOutbox(st, d) { submit(socket, next, &st) }
             return
         }
     }
@@ -168,6 +170,12 @@ final class URingEngine: Engine {
             if st.closed { throw .closed }
             let d = Direction(info.tag)
             if st[d].removeQueued(handle: info.handle, caller: caller) != nil { return }
+            if let cur = st[d].current, cur.caller === caller, cur.handle == info.handle, cur.inFlight == nil {
+                // A send still waiting for written bytes to go out: nothing is in the kernel.
+                st[d].current = nil
+                activateNext(socket, d, &st)
+                return
+            }
             if let cur = st[d].current, cur.caller === caller, cur.handle == info.handle,
                let op = cur.inFlight {
                 op.cancelled = true
@@ -200,6 +208,7 @@ final class URingEngine: Engine {
             _ = abortAll(socket, &st, reason: .closed)
             for s in st.stash.drainAccepted() { try? s.engine.close(s) }
             st.stash = Stash()
+            if !st.outbox.sending && !st.outbox.isEmpty { sendNext(socket, &st) }
             if st.outbox.sending {
                 // Queued writes still go out, so cancel everything but the send; the
                 // descriptor closes after the last write's completion.
