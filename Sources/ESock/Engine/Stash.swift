@@ -4,105 +4,163 @@ import Glibc
 #endif
 
 /// Results kept for the next caller after a late cancel (uring).
+///
+/// Every result that leaves the socket (a completion posted to a caller, or one the kernel
+/// delivered for an operation cancelled too late) gets the next sequence number of its
+/// direction, in stream order. Kept results stay sorted by that number, so results taken
+/// back from several callers' mailboxes go back in the order they arrived, whatever the
+/// order of the cancels.
 struct Stash {
-    /// Stream bytes, in order.
-    var bytes: [UInt8] = []
-    /// Whole datagrams or messages, in order.
-    var packets = Deque<CompletionStatus>()
-    /// Accepted connections, in order.
-    var accepted = Deque<Socket>()
+    /// A place in the stream: the result's sequence number, and the offset within that
+    /// result (a result handed out in parts keeps its parts in order).
+    struct Place: Comparable {
+        var seq: UInt64
+        var offset = 0
+        static func < (a: Place, b: Place) -> Bool { (a.seq, a.offset) < (b.seq, b.offset) }
+    }
 
-    /// Handles of recent peek completions: a peek taken back by cancel is not kept (its
-    /// bytes are still in the socket). Bounded; only the latest few can still be unread.
-    private var peeks = Deque<Handle>()
+    /// A kept result and its place in the stream.
+    private struct Kept<Value> {
+        var place: Place
+        var value: Value
+    }
+
+    /// Stream bytes, in order (each piece as it arrived).
+    private var bytes = Deque<Kept<[UInt8]>>()
+    /// Whole datagrams or messages, in order.
+    private var packets = Deque<Kept<CompletionStatus>>()
+    /// Accepted connections, in order.
+    private var accepted = Deque<Kept<Socket>>()
+    /// Recent completions handed to callers, newest last: their sequence numbers, and
+    /// whether they were peeks (a peek taken back is not kept: its bytes are still in the
+    /// socket). Bounded; only recent ones can still be unread when a caller cancels.
+    private var recent = Deque<(handle: Handle, place: Place, peek: Bool)>()
+    private var nextSeq: UInt64 = 1
 
     var isEmpty: Bool { bytes.isEmpty && packets.isEmpty && accepted.isEmpty }
 
-    /// Notes that the completion for `handle` was a peek.
-    mutating func rememberPeek(_ handle: Handle) {
-        if peeks.count == 32 { peeks.removeFirst() }
-        peeks.append(handle)
+    /// Notes that a completion with `handle` went to its caller, as the next result in
+    /// stream order (or at `place`, when it came out of the stash).
+    mutating func posted(_ handle: Handle, peek: Bool, place: Place? = nil) {
+        if recent.count == 64 { recent.removeFirst() }
+        recent.append((handle, place ?? Place(seq: allocate()), peek))
     }
 
-    /// Whether `handle`'s completion was a peek (and forgets it).
-    mutating func forgetPeek(_ handle: Handle) -> Bool {
-        guard let i = peeks.firstIndex(of: handle) else { return false }
-        peeks.remove(at: i)
-        return true
+    private mutating func allocate() -> UInt64 {
+        defer { nextSeq += 1 }
+        return nextSeq
     }
 
-    /// Keeps `status`, the result of a cancelled `tag` operation, if it holds data.
+    /// Keeps `status`, the result of an operation cancelled too late: the newest result.
     mutating func keep(_ status: CompletionStatus, stream: Bool) {
+        insert(status, at: Place(seq: allocate()), stream: stream)
+    }
+
+    /// Puts back `status`, taken back from the mailbox of the caller of `handle`, in its
+    /// place in the stream. Nothing is kept for a peek.
+    mutating func takeBack(_ status: CompletionStatus, handle: Handle, stream: Bool) {
+        let found = recent.firstIndex { $0.handle == handle }
+        let entry = found.map { recent.remove(at: $0) }
+        if entry?.peek == true { return }
+        // Not recorded (older than the record): it came before anything kept now.
+        insert(status, at: entry?.place ?? Place(seq: 0), stream: stream)
+    }
+
+    private mutating func insert(_ status: CompletionStatus, at place: Place, stream: Bool) {
         switch status {
-        case .accepted(let s): accepted.append(s)
-        case .data(let d), .more(let d):
+        case .accepted(let s):
+            Self.insert(Kept(place: place, value: s), into: &accepted)
+        case .data(let d), .more(let d), .datagram(_, let d):
             // A zero-length datagram is a datagram too.
-            if stream { bytes += d } else { packets.append(status) }
-        case .datagram(_, let d):
-            if stream { bytes += d } else { packets.append(status) }
+            if stream {
+                if !d.isEmpty { Self.insert(Kept(place: place, value: d), into: &bytes) }
+            } else {
+                Self.insert(Kept(place: place, value: status), into: &packets)
+            }
         case .message(let m):
-            if stream { bytes += m.data } else { packets.append(status) }
+            if stream {
+                if !m.data.isEmpty { Self.insert(Kept(place: place, value: m.data), into: &bytes) }
+            } else {
+                Self.insert(Kept(place: place, value: status), into: &packets)
+            }
         default: break
         }
     }
 
-    /// Puts back `status`, a result taken back from a caller's mailbox, before everything
-    /// kept: it was handed out (from the front of the stash, or by an operation that ran
-    /// when the stash was empty) before anything now in the stash arrived.
-    mutating func putBack(_ status: CompletionStatus, stream: Bool) {
-        var front = Stash()
-        front.keep(status, stream: stream)
-        bytes = front.bytes + bytes
-        packets = front.packets + packets
-        accepted = front.accepted + accepted
+    private static func insert<V>(_ k: Kept<V>, into d: inout Deque<Kept<V>>) {
+        let i = d.lastIndex { $0.place <= k.place }.map { $0 + 1 } ?? 0
+        d.insert(k, at: i)
     }
 
-    /// The kept result for a new `request`, converted to that operation's shape; nil if none.
-    mutating func take(for request: Request, stream: Bool) -> CompletionStatus? {
+    /// The kept result for a new `request`, converted to that operation's shape, with the
+    /// place of its first part; nil if none. A peek copies without taking.
+    mutating func take(for request: Request, stream: Bool) -> (CompletionStatus, Place)? {
         switch request {
         case .accept:
-            return accepted.popFirst().map { .accepted($0) }
+            return accepted.popFirst().map { (.accepted($0.value), $0.place) }
         case .recv(let len, _), .recvfrom(let len, _):
             if stream {
-                guard !bytes.isEmpty else { return nil }
-                let n = len == 0 ? bytes.count : min(len, bytes.count)
-                let d = Array(bytes.prefix(n))
-                // A peek looks without taking.
-                if !request.isPeek { bytes.removeFirst(n) }
-                if case .recvfrom = request { return .datagram(source: nil, data: d) }
-                return len > 0 && n < len ? .more(d) : .data(d)
+                guard let place = bytes.first?.place else { return nil }
+                let d = takeBytes(upTo: len == 0 ? Int.max : len, peek: request.isPeek)
+                if case .recvfrom = request { return (.datagram(source: nil, data: d), place) }
+                return (len > 0 && d.count < len && !request.isPeek ? .more(d) : .data(d), place)
             }
             guard let p = request.isPeek ? packets.first : packets.popFirst() else { return nil }
-            let (src, whole) = Stash.split(p)
+            let (src, whole) = Stash.split(p.value)
             // A datagram read for fewer bytes than it holds gets the first ones, as from
             // the socket (the kernel drops the rest).
             let d = len > 0 ? Array(whole.prefix(len)) : whole
-            if case .recvfrom = request { return .datagram(source: src, data: d) }
-            return .data(d)
+            if case .recvfrom = request { return (.datagram(source: src, data: d), p.place) }
+            return (.data(d), p.place)
         case .recvmsg(let sizes, _, _):
             // At most what the caller's buffers hold (a size 0 takes whatever there is).
             let capacity = sizes.contains(0) ? Int.max : sizes.reduce(0, +)
             if stream {
-                guard !bytes.isEmpty else { return nil }
-                let d = Array(bytes.prefix(capacity))
-                bytes.removeFirst(d.count)
-                return .message(ReceivedMessage(address: nil, iov: Stash.scatter(d, sizes), control: [], flags: 0))
+                guard let place = bytes.first?.place else { return nil }
+                let d = takeBytes(upTo: capacity, peek: request.isPeek)
+                return (.message(ReceivedMessage(address: nil, iov: Stash.scatter(d, sizes), control: [], flags: 0)), place)
             }
-            guard let p = packets.popFirst() else { return nil }
+            guard let p = request.isPeek ? packets.first : packets.popFirst() else { return nil }
             var m: ReceivedMessage
-            if case .message(let kept) = p {
+            if case .message(let kept) = p.value {
                 m = kept
             } else {
-                let (src, d) = Stash.split(p)
+                let (src, d) = Stash.split(p.value)
                 m = ReceivedMessage(address: src, iov: [d], control: [], flags: 0)
             }
             let whole = m.data
             if whole.count > capacity { m.flags |= Int32(MSG_TRUNC) }
             m.iov = Stash.scatter(Array(whole.prefix(capacity)), sizes)
-            return .message(m)
+            return (.message(m), p.place)
         default:
             return nil
         }
+    }
+
+    /// Every kept stream byte, in order (for a stream handler that starts now).
+    mutating func takeAllBytes() -> [UInt8] {
+        takeBytes(upTo: .max, peek: false)
+    }
+
+    /// Up to `limit` kept stream bytes from the front.
+    private mutating func takeBytes(upTo limit: Int, peek: Bool) -> [UInt8] {
+        var out: [UInt8] = []
+        var i = 0
+        while out.count < limit, i < bytes.count {
+            let piece = bytes[i].value
+            let n = min(limit - out.count, piece.count)
+            out += piece.prefix(n)
+            if !peek {
+                if n == piece.count {
+                    bytes.removeFirst()
+                    continue
+                }
+                bytes[i].value.removeFirst(n)
+                bytes[i].place.offset += n
+            }
+            i += 1
+        }
+        return out
     }
 
     /// `data` spread over buffers of `sizes` bytes, as the kernel fills them (a size 0
@@ -127,9 +185,10 @@ struct Stash {
         }
     }
 
-    /// Gives back everything kept (for close: accepted sockets must be closed).
+    /// Takes every kept accepted connection (for close: they must be closed, or for an
+    /// accept loop that starts now).
     mutating func drainAccepted() -> [Socket] {
         defer { accepted.removeAll() }
-        return Array(accepted)
+        return accepted.map(\.value)
     }
 }

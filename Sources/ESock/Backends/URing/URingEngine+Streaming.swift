@@ -11,17 +11,32 @@ extension URingEngine {
         guard loop.hasBufferRing else {
             throw .invalid(.backend("io_uring provided-buffer rings are unavailable (Linux 5.19+ needed)"))
         }
-        try socket.state.withLock { st throws(SocketError) in
-            try claimStream(socket, StreamState(handler: handler, onAccept: nil), &st)
+        let stream = StreamState(handler: handler, onAccept: nil)
+        let kept = try socket.state.withLock { st throws(SocketError) -> [UInt8] in
+            try claimStream(socket, stream, &st)
             st.inFlight += 1
+            return st.stash.takeAllBytes()
+        }
+        // Bytes kept from receives cancelled too late come first; commands run in order,
+        // so the handler has them before the multishot receive delivers anything.
+        if !kept.isEmpty {
+            loop.send(.call {
+                guard !stream.ended else { return }
+                kept.withUnsafeBytes { handler.received($0, on: socket) }
+            })
         }
         loop.send(.recvMultishot(socket))
     }
 
     func startAccepting(_ listener: Socket, _ acceptLoop: StreamState) throws(SocketError) {
-        try listener.state.withLock { st throws(SocketError) in
+        let kept = try listener.state.withLock { st throws(SocketError) -> [Socket] in
             try claimStream(listener, acceptLoop, &st)
             st.inFlight += 1
+            return st.stash.drainAccepted()
+        }
+        // Connections kept from accepts cancelled too late are handed over first.
+        if !kept.isEmpty, let onAccept = acceptLoop.onAccept {
+            loop.send(.call { for s in kept { onAccept(s) } })
         }
         loop.send(.acceptMultishot(listener))
     }

@@ -67,7 +67,7 @@ final class URingEngine: Engine {
             let stream = socket.type == .stream
             var request = request
             var partial: CompletionStatus?
-            if let kept = st.stash.take(for: request, stream: stream) {
+            if let (kept, _) = st.stash.take(for: request, stream: stream) {
                 guard case .more(let bytes) = kept else { return .done(kept) }
                 partial = .data(bytes)
                 request = request.remaining(after: bytes.count)
@@ -143,7 +143,7 @@ final class URingEngine: Engine {
                 st.writeStates.remove(.connecting)
                 if case .ok = status { st.writeStates.insert(.connected) }
             }
-            if op.request.isPeek { st.stash.rememberPeek(op.waiter.handle) }
+            if d != .write { st.stash.posted(op.waiter.handle, peek: op.request.isPeek) }
             op.waiter.caller.post(.completion(socket, op.waiter.handle, status))
             activateNext(socket, d, &st)
         }
@@ -154,7 +154,8 @@ final class URingEngine: Engine {
         guard st[d].current == nil, st[d].draining == nil else { return }
         if d == .write, admitWrites(&st), !st.outbox.sending { sendNext(socket, &st) }
         while let next = st[d].queued.popFirst() {
-            if let kept = st.stash.take(for: next.request, stream: socket.type == .stream) {
+            if let (kept, place) = st.stash.take(for: next.request, stream: socket.type == .stream) {
+                st.stash.posted(next.handle, peek: next.request.isPeek, place: place)
                 next.caller.post(.completion(socket, next.handle, kept))
                 continue
             }
@@ -188,7 +189,7 @@ final class URingEngine: Engine {
             // Finished already, but the caller has not taken the message: take it back and
             // keep its result for the next caller.
             if case .completion(_, _, let status)? = caller.purge(socket: socket, handle: info.handle) {
-                if st.stash.forgetPeek(info.handle) == false { st.stash.putBack(status, stream: socket.type == .stream) }
+                st.stash.takeBack(status, handle: info.handle, stream: socket.type == .stream)
                 return
             }
             throw .invalid(.info("no \(info.tag) operation \(info.handle) of this caller"))
