@@ -51,14 +51,18 @@ while [ "$(date +%s)" -lt "$end" ]; do
     done
   done < <(grep '^ESOCK_MODEL_SUMMARY' "$log" || true)
   if [ "$status" -ne 0 ] || grep -q '^ESOCK_MODEL_FAILED' "$log"; then
-    echo "soak.sh: round $rounds (base seed $base) FAILED" >&2
+    kept="${TMPDIR:-/tmp}/esock-soak-failure-$base.log"
+    cp "$log" "$kept"
+    echo "soak.sh: round $rounds (base seed $base) FAILED (exit $status; log in $kept)" >&2
     grep -E 'ESOCK_MODEL_FAILED|model \.(poll|uring) seed|did not finish|descriptors open' "$log" | head -20 >&2 || true
     first=$(grep -m1 '^ESOCK_MODEL_FAILED' "$log" | sed 's/.*seed=//' || true)
     if [ -n "$first" ]; then
       echo "replay: ESOCK_MODEL_SEED=$first ESOCK_MODEL_STEPS=$steps${ESOCK_MODEL_EXCLUDE:+ ESOCK_MODEL_EXCLUDE=$ESOCK_MODEL_EXCLUDE} swift test --filter Model" >&2
     else
+      # A crash ends the output in the middle of a backend's seeds: replay them all.
       echo "no seed failed: the test run itself failed (exit $status):" >&2
-      grep -A2 -E 'recorded an issue|error:|Fatal|Crash' "$log" | grep -v '^↳ ///' | head -30 >&2 || tail -40 "$log" >&2
+      grep -A2 -E 'recorded an issue|error:|Fatal|Crash|signal' "$log" | grep -v '^↳ ///' | head -30 >&2 || tail -15 "$log" >&2
+      echo "replay the round: ESOCK_MODEL_BASE_SEED=$base ESOCK_MODEL_SEEDS=$seeds ESOCK_MODEL_STEPS=$steps${ESOCK_MODEL_EXCLUDE:+ ESOCK_MODEL_EXCLUDE=$ESOCK_MODEL_EXCLUDE} swift test --filter Model" >&2
     fi
     exit 1
   fi
