@@ -46,8 +46,9 @@ extension Engine {
             guard let message = await mailbox.receive(timeout: wait) else {
                 // Timed out or the task was cancelled. If the operation finished meanwhile,
                 // cancel keeps its result in the socket's stash for the next caller.
-                try? cancel(socket, info, caller: mailbox)
-                throw run.failure(Task.isCancelled ? .cancelled : .timeout)
+                let reason: SocketError = Task.isCancelled ? .cancelled : .timeout
+                if let done = try await settle(socket, info, mailbox, &run) { return done }
+                throw run.failure(reason)
             }
             switch message {
             case .select:
@@ -62,8 +63,29 @@ extension Engine {
     }
 }
 
+extension Engine {
+    /// Cancels an awaiting call's operation after a timeout or task cancellation. A send
+    /// that finished meanwhile, or went partly out before the cancel took, is accounted for:
+    /// its count is absorbed, so the error reports only the bytes really left unsent (a retry
+    /// then sends nothing twice). Returns the call's result if it had in fact completed.
+    fileprivate func settle(_ socket: Socket, _ info: PendingInfo, _ mailbox: Mailbox,
+                            _ run: inout Run) async throws(SocketError) -> CompletionStatus? {
+        let willReport: Bool
+        do {
+            willReport = try cancel(socket, info, caller: mailbox, settle: true)
+        } catch {
+            willReport = false
+        }
+        let last = willReport
+            ? await mailbox.receive(timeout: .seconds(10)) { $0.handle == info.handle }
+            : mailbox.tryReceive { $0.handle == info.handle }
+        guard case .completion(_, _, let status)? = last, case .sent = status else { return nil }
+        return try run.absorb(status, final: false)
+    }
+}
+
 /// The running totals of one awaiting call.
-private struct Run {
+fileprivate struct Run {
     var request: Request
     /// The request as the caller made it; a stream recv continues as it, less what arrived.
     let original: Request

@@ -27,6 +27,10 @@ protocol Engine: AnyObject, Sendable {
     /// Cancels `caller`'s operation `info`: afterwards no message of it is in, or will reach,
     /// the caller's mailbox.
     func cancel(_ socket: Socket, _ info: PendingInfo, caller: Mailbox) throws(SocketError)
+    /// Cancels like ``cancel(_:_:caller:)``; with `settle`, a send already in the kernel
+    /// still reports how much of it went out, in one last `.sent` message to the caller
+    /// (for awaiting calls, whose mailbox is their own). Returns whether that message comes.
+    func cancel(_ socket: Socket, _ info: PendingInfo, caller: Mailbox, settle: Bool) throws(SocketError) -> Bool
     /// Closes the socket, aborting every waiting caller.
     func close(_ socket: Socket) throws(SocketError)
     /// The backend's description for `info()`.

@@ -55,6 +55,11 @@ public final class Mailbox: Sendable {
         }
     }
 
+    /// Whether a message about `handle` on `socket` is waiting.
+    func contains(socket: Socket, handle: Handle) -> Bool {
+        state.withLock { s in s.messages.contains { $0.handle == handle && $0.socket === socket } }
+    }
+
     /// The first waiting message matching `predicate` (any message when nil), without waiting.
     public func tryReceive(where predicate: ((SocketMessage) -> Bool)? = nil) -> SocketMessage? {
         state.withLock { s in

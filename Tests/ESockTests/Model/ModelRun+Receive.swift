@@ -201,6 +201,12 @@ extension ModelRun {
         } catch {
             let closed = d == .accept ? listener.isClosed : subjectClosed
             if error == .closed && closed { return note("  closed; the abort is due") }
+            // uring: a send that already completed cannot be cancelled; its message stays.
+            if d == .send, backend == .uring, case .invalid = error,
+               let m = mb.tryReceive(where: { $0.handle == op.handle }) {
+                note("  already completed; its message stays")
+                return handle(m, c)
+            }
             violation("c\(c): cancel of pending \(op.info): \(error)")
         }
     }

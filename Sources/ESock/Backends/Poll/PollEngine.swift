@@ -206,6 +206,12 @@ final class PollEngine: Engine {
         }
     }
 
+    /// poll sends only while the caller calls, so nothing is ever left to settle.
+    func cancel(_ socket: Socket, _ info: PendingInfo, caller: Mailbox, settle: Bool) throws(SocketError) -> Bool {
+        try cancel(socket, info, caller: caller)
+        return false
+    }
+
     func close(_ socket: Socket) throws(SocketError) {
         let stream = try socket.state.withLock { st throws(SocketError) -> StreamState? in
             if st.closed { throw .closed }

@@ -126,6 +126,8 @@ final class URingEngine: Engine {
             op.waiter.inFlight = nil
             if op.cancelled {
                 if st[d].draining === op { st[d].draining = nil }
+                // An awaiting send that gave up still learns how much of it went out.
+                if op.settles && !st.closed { op.waiter.caller.post(.completion(socket, op.waiter.handle, .sent(op.bytesSent))) }
                 if st.closed {
                     if case .accepted(let s) = status { try? s.engine.close(s) }
                     finishClose(socket, &st)
@@ -167,15 +169,19 @@ final class URingEngine: Engine {
     }
 
     func cancel(_ socket: Socket, _ info: PendingInfo, caller: Mailbox) throws(SocketError) {
-        try socket.state.withLock { st throws(SocketError) in
+        _ = try cancel(socket, info, caller: caller, settle: false)
+    }
+
+    func cancel(_ socket: Socket, _ info: PendingInfo, caller: Mailbox, settle: Bool) throws(SocketError) -> Bool {
+        try socket.state.withLock { st throws(SocketError) -> Bool in
             if st.closed { throw .closed }
             let d = Direction(info.tag)
-            if st[d].removeQueued(handle: info.handle, caller: caller) != nil { return }
+            if st[d].removeQueued(handle: info.handle, caller: caller) != nil { return false }
             if let cur = st[d].current, cur.caller === caller, cur.handle == info.handle, cur.inFlight == nil {
                 // A send still waiting for written bytes to go out: nothing is in the kernel.
                 st[d].current = nil
                 activateNext(socket, d, &st)
-                return
+                return false
             }
             if let cur = st[d].current, cur.caller === caller, cur.handle == info.handle,
                let op = cur.inFlight {
@@ -183,14 +189,19 @@ final class URingEngine: Engine {
                 st[d].current = nil
                 st[d].draining = op
                 if cur.tag == .connect { st.writeStates.remove(.connecting) }
+                op.settles = settle && d == .write
                 loop.send(.cancel(op))
-                return
+                return settle && d == .write
             }
-            // Finished already, but the caller has not taken the message: take it back and
-            // keep its result for the next caller.
+            // Finished already, but the caller has not taken the message: take back a receive
+            // or an accept and keep its result for the next caller. A finished send or connect
+            // cannot be undone: its message stays, and the caller learns it finished.
+            if d == .write, caller.contains(socket: socket, handle: info.handle) {
+                throw .invalid(.info("\(info.tag) operation \(info.handle) already completed; its message is in the mailbox"))
+            }
             if case .completion(_, _, let status)? = caller.purge(socket: socket, handle: info.handle) {
                 st.stash.takeBack(status, handle: info.handle, stream: socket.type == .stream)
-                return
+                return false
             }
             throw .invalid(.info("no \(info.tag) operation \(info.handle) of this caller"))
         }

@@ -12,6 +12,9 @@ final class URingOperation: @unchecked Sendable {
     private(set) var request: Request
     /// Cancelled by the caller or by close: the result goes to the stash (or is dropped).
     var cancelled = false
+    /// Cancelled by an awaiting send that timed out: its final count still goes to the
+    /// caller's private mailbox, so the bytes that went out are not reported unsent.
+    var settles = false
 
     private var buffer: UnsafeMutableRawBufferPointer?
     private var header: MessageHeader?
