@@ -1,3 +1,4 @@
+import Dispatch
 /// The outcome of starting (or retrying) an operation.
 enum Begin {
     /// Finished at once with this result.
@@ -116,8 +117,15 @@ extension Engine {
     func releaseDescriptor(_ socket: Socket, _ st: inout SocketState) {
         guard !st.descriptorClosed else { return }
         st.descriptorClosed = true
-        unwatch(id: socket.id, fd: socket.fileDescriptor)
-        sysClose(socket.fileDescriptor)
+        let fd = socket.fileDescriptor
+        unwatch(id: socket.id, fd: fd)
+        // A lingering close blocks for up to its timeout: never on a loop thread, which
+        // serves every other socket.
+        if LoopThread.current && sysLingers(fd) {
+            DispatchQueue.global().async { sysClose(fd) }
+        } else {
+            sysClose(fd)
+        }
         st.outbox.release()
     }
 

@@ -106,6 +106,15 @@ func sysClose(_ fd: Int32) -> Errno? {
     return e == .eintr ? nil : e
 }
 
+/// Whether closing `fd` may block: SO_LINGER on with a timeout makes close(2) wait up to
+/// that long for unsent data to be acknowledged.
+func sysLingers(_ fd: Int32) -> Bool {
+    var l = linger()
+    var len = socklen_t(MemoryLayout<linger>.size)
+    guard (try? retrying({ Int(getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len)) })) != nil else { return false }
+    return l.l_onoff != 0 && l.l_linger > 0
+}
+
 func sysBind(_ fd: Int32, _ addr: inout SockaddrStorage) throws(Errno) {
     _ = try retrying { addr.withSockaddr { Int(bind(fd, $0, $1.pointee)) } }
 }

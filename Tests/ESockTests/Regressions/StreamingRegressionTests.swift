@@ -199,3 +199,37 @@ struct StreamingRegressionTests {
         #expect(handler.overlaps.load(ordering: .relaxed) == 0)
     }
 }
+
+/// A handler that closes its socket on the loop thread as soon as any byte arrives.
+final class CloseOnFirstByte: StreamHandler {
+    let api: any SocketAPI
+    init(api: any SocketAPI) { self.api = api }
+    func received(_ bytes: UnsafeRawBufferPointer, on socket: Socket) { try? api.close(socket) }
+    func ended(_ socket: Socket, reason: SocketError) {}
+}
+
+@Suite("Closing with SO_LINGER on a loop thread")
+struct LingerCloseTests {
+    @Test("a lingering close in a handler does not stop the loop serving other sockets",
+          arguments: TestBackends.all)
+    func lingerDoesNotBlockLoop(backend: Backend) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let slow = try await StreamPair.make(api)
+        defer { slow.close() }
+        let other = try await StreamPair.make(api)
+        defer { other.close() }
+        try shrinkBuffers(api, sender: slow.server, receiver: slow.client)
+        try api.setopt(slow.server, .linger, .linger(3))
+        // Unacknowledged bytes: the peer does not read, so close(2) would wait for 3 s.
+        try? await api.send(slow.server, patternBytes(0, 1 << 20), timeout: .milliseconds(300))
+        try api.stream(slow.server, to: CloseOnFirstByte(api: api))
+        try await api.send(slow.client, [1], timeout: .seconds(2))
+        try await Task.sleep(for: .milliseconds(100))
+        // The loop serves the other pair meanwhile (1 s is far beyond a loopback round trip).
+        try api.stream(other.server, to: EchoHandler(api: api))
+        for round in 0..<5 {
+            try await api.send(other.client, [UInt8(round)], timeout: .seconds(1))
+            #expect(try await api.recv(other.client, length: 1, timeout: .seconds(1)) == [UInt8(round)])
+        }
+    }
+}

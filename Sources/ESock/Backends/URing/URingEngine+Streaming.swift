@@ -8,8 +8,8 @@ import Glibc
 /// flight per socket from its outbox. No allocation and no continuation per message.
 extension URingEngine {
     func startStream(_ socket: Socket, _ handler: any StreamHandler) throws(SocketError) {
-        guard loop.hasBufferRing else {
-            throw .invalid(.backend("io_uring provided-buffer rings are unavailable (Linux 5.19+ needed)"))
+        guard loop.hasBufferRing, probe.supportsMultishot else {
+            throw .invalid(.backend("io_uring multishot receive into provided buffers needs Linux 6.0+ (this is \(probe.kernel.major).\(probe.kernel.minor)); use the poll backend for streaming"))
         }
         let stream = StreamState(handler: handler, onAccept: nil)
         let kept = try socket.state.withLock { st throws(SocketError) -> [UInt8] in
@@ -29,6 +29,9 @@ extension URingEngine {
     }
 
     func startAccepting(_ listener: Socket, _ acceptLoop: StreamState) throws(SocketError) {
+        guard probe.supportsMultishotAccept else {
+            throw .invalid(.backend("io_uring multishot accept needs Linux 5.19+ (this is \(probe.kernel.major).\(probe.kernel.minor)); use the poll backend for accept loops"))
+        }
         let kept = try listener.state.withLock { st throws(SocketError) -> [Socket] in
             try claimStream(listener, acceptLoop, &st)
             st.inFlight += 1

@@ -34,7 +34,9 @@ final class URingEngine: Engine {
 
     var details: [String: String] {
         ["mechanism": "io_uring",
-         "setup_flags": probe.setupFlagNames.isEmpty ? "none" : probe.setupFlagNames.joined(separator: "|")]
+         "setup_flags": probe.setupFlagNames.isEmpty ? "none" : probe.setupFlagNames.joined(separator: "|"),
+         "multishot": probe.supportsMultishot ? "yes" : "no (Linux 6.0+ needed for streaming)",
+         "cancel_by_fd": probe.supportsCancelByDescriptor ? "yes" : "no (each operation is cancelled by itself)"]
     }
 
     func register(_ socket: Socket) throws(SocketError) {}
@@ -221,9 +223,10 @@ final class URingEngine: Engine {
             for s in st.stash.drainAccepted() { try? s.engine.close(s) }
             st.stash = Stash()
             if !st.outbox.sending && !st.outbox.isEmpty { sendNext(socket, &st) }
-            if st.outbox.sending {
-                // Queued writes still go out, so cancel everything but the send; the
-                // descriptor closes after the last write's completion.
+            if st.outbox.sending || (st.inFlight > 0 && !probe.supportsCancelByDescriptor) {
+                // Queued writes still go out, so cancel everything but the send (and kernels
+                // without cancel-by-descriptor get each operation cancelled by itself); the
+                // descriptor closes after the last completion.
                 for d in Direction.allCases { if let op = st[d].draining { loop.send(.cancel(op)) } }
                 if st.stream != nil { loop.send(.cancelStream(socket)) }
             } else if st.inFlight > 0 {

@@ -14,6 +14,17 @@ public struct URingProbe: Sendable {
     /// io_uring feature flags reported by the kernel (`IORING_FEAT_*`).
     public let features: UInt32
 
+    /// The running kernel's version (major, minor), from uname.
+    public let kernel: (major: Int, minor: Int)
+    /// Multishot accept and multishot receive into a provided-buffer ring, which the
+    /// streaming fast path needs (Linux 6.0+; the opcode probe cannot tell flags apart).
+    public var supportsMultishot: Bool { kernel >= (6, 0) }
+    /// Multishot accept, which accept loops need (Linux 5.19+).
+    public var supportsMultishotAccept: Bool { kernel >= (5, 19) }
+    /// Cancelling every operation on a descriptor at once (IORING_ASYNC_CANCEL_FD, Linux
+    /// 5.19+); without it close cancels each operation by itself.
+    public var supportsCancelByDescriptor: Bool { kernel >= (5, 19) }
+
     /// Why io_uring cannot be used here, or nil when it can.
     public let unavailable: String?
     /// The errno behind `unavailable`, if any.
@@ -73,12 +84,27 @@ public struct URingProbe: Sendable {
             }
             let missing = ops.filter { !$0.1 }.map { $0.0 }
             return URingProbe(setupFlags: flags, setupFlagNames: names, opcodes: ops, features: params.features,
+                              kernel: kernelVersion(),
                               unavailable: missing.isEmpty ? nil : "io_uring lacks opcodes: \(missing.joined(separator: ", "))",
                               errno: nil)
         }
         let e = Errno(rawValue: lastError)
-        return URingProbe(setupFlags: 0, setupFlagNames: [], opcodes: [], features: 0,
+        return URingProbe(setupFlags: 0, setupFlagNames: [], opcodes: [], features: 0, kernel: kernelVersion(),
                           unavailable: "io_uring unavailable: " + explain(e), errno: e)
+    }
+
+    /// The kernel's (major, minor) version from uname's release ("6.1.0-18-amd64" -> (6, 1)).
+    static func kernelVersion() -> (major: Int, minor: Int) {
+        var u = utsname()
+        guard uname(&u) == 0 else { return (0, 0) }
+        let release = withUnsafeBytes(of: u.release) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        return parseKernelRelease(release)
+    }
+
+    /// (major, minor) of a kernel release string; (0, 0) when it has none.
+    static func parseKernelRelease(_ release: String) -> (major: Int, minor: Int) {
+        let numbers = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+        return numbers.count == 2 ? (numbers[0], numbers[1]) : (0, 0)
     }
 
     /// A reason a person can act on, for an io_uring_setup failure.
