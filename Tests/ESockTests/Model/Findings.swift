@@ -48,3 +48,35 @@ import Testing
         #expect(String(decoding: got, as: UTF8.self) == "AB")
     }
 }
+
+extension Findings {
+    /// After the peer resets the connection, bytes queued with `write` can never go out; a
+    /// send after them must fail with the connection's error, not wait for them for ever.
+    /// Poll waits (here until the send's timeout) when the buffers were full at the reset.
+    /// (Model seed 151525242521051 on poll with ESOCK_MODEL_STEPS=100: writes queued
+    /// behind full buffers, the reset, then a nowait send got `select` twice and then
+    /// nothing for 8 s.)
+    @Test(arguments: TestBackends.all, [false, true])
+    func sendAfterWriteOnResetConnectionFails(backend: Backend, buffersFull: Bool) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let p = try await StreamPair.make(api)
+        defer { p.close() }
+        if buffersFull {
+            // The peer reads nothing: the buffers fill and written bytes stay queued.
+            try shrinkBuffers(api, sender: p.server, receiver: p.client)
+            try? api.write(p.server, Array(repeating: 6, count: 300_000))
+        }
+        try api.setopt(p.client, .linger, .linger(0))
+        try api.close(p.client)
+        try await Task.sleep(for: .milliseconds(20))   // the RST has arrived
+        try? api.write(p.server, Array(repeating: 7, count: 10))
+        var outcome: SocketError?
+        do {
+            try await api.send(p.server, Array(repeating: 8, count: 500), timeout: .seconds(3))
+        } catch {
+            outcome = error
+        }
+        #expect(outcome != nil && outcome?.reason != .timeout,
+                "a send after a write on a reset connection ended with \(outcome.map { "\($0)" } ?? "success")")
+    }
+}

@@ -22,20 +22,22 @@ struct ModelConfig: Sendable {
     /// known defect class).
     var includeWriteWithSend = true
     /// uring: start streaming while a late cancel's bytes may wait in the stash (off: a
-    /// one-try receive takes them first). Off by default: the handler never gets stashed
-    /// bytes (`Findings.stashedBytesReachTheStreamHandler`).
-    var includeStreamOverStash = false
+    /// one-try receive takes them first). See `Findings.stashedBytesReachTheStreamHandler`.
+    var includeStreamOverStash = true
     /// uring: cancel a receive whose message already arrived while an earlier late cancel's
-    /// bytes may still be stashed (off: take the message instead). Off by default: the
-    /// second result is put in front of the first
-    /// (`Findings.stashKeepsStreamOrderAcrossTwoLateCancels`).
-    var includeSecondTakeBack = false
+    /// bytes may still be stashed (off: take the message instead). See
+    /// `Findings.stashKeepsStreamOrderAcrossTwoLateCancels`.
+    var includeSecondTakeBack = true
     /// uring: hold an awaiting send that timed out to exactly what its partial data says was
     /// not sent (off: anything from that up to all of it). Off by default: a send queued
     /// behind another caller's and cancelled by its caller-side timer just after reaching
     /// the kernel reports the bytes the kernel sent as unsent (model seed 182341349419910
     /// with ESOCK_MODEL_STEPS=100 and ESOCK_MODEL_EXCLUDE=writeWithSend, about 2 runs in 3).
     var includeStrictSendTimeout = false
+    /// Sends and writes after the peer reset the connection. Off by default: on poll a send
+    /// after bytes that `write` queued behind full buffers waits for them for ever
+    /// (`Findings.sendAfterWriteOnResetConnectionFails`).
+    var includeSendsAfterReset = false
     /// Awaiting receives with `MSG_PEEK` (duplicated bytes are a known defect class).
     var includePeek = true
     /// The peer may reset the connection (linger 0, then close).
@@ -64,9 +66,9 @@ struct ModelConfig: Sendable {
         }
         var config = ModelConfig(seeds: seeds, steps: max(steps, 1),
                                  checkDescriptorCount: env["ESOCK_MODEL_FD_COUNT"] == "1")
-        // ESOCK_MODEL_EXCLUDE=streaming,streamingWithSend,writeWithSend,peek,reset,close
-        // narrows a failure down to an operation kind; +streamOverStash, +secondTakeBack and
-        // +strictSendTimeout turn on the cases of the open findings.
+        // ESOCK_MODEL_EXCLUDE=streaming,streamingWithSend,writeWithSend,peek,reset,close,
+        // streamOverStash,secondTakeBack narrows a failure down to an operation kind;
+        // +strictSendTimeout and +sendsAfterReset turn on the cases of open findings.
         for kind in (env["ESOCK_MODEL_EXCLUDE"] ?? "").split(separator: ",") {
             switch kind.trimmingCharacters(in: .whitespaces) {
             case "streaming": config.includeStreaming = false
@@ -75,9 +77,10 @@ struct ModelConfig: Sendable {
             case "peek": config.includePeek = false
             case "reset": config.includeReset = false
             case "close": config.includeClose = false
-            case "+streamOverStash": config.includeStreamOverStash = true
-            case "+secondTakeBack": config.includeSecondTakeBack = true
+            case "streamOverStash": config.includeStreamOverStash = false
+            case "secondTakeBack": config.includeSecondTakeBack = false
             case "+strictSendTimeout": config.includeStrictSendTimeout = true
+            case "+sendsAfterReset": config.includeSendsAfterReset = true
             default: break
             }
         }

@@ -12,6 +12,7 @@ extension ModelRun {
 
     /// Whether the configuration lets this kind of send run now.
     func sendAllowed(write: Bool) -> Bool {
+        if peerReset && !config.includeSendsAfterReset { note("  skip: sends after the reset"); return false }
         if streamKey != nil && !config.includeStreamingWithSend { note("  skip: streaming"); return false }
         if !config.includeWriteWithSend && (write ? usedSend : usedWrite) { note("  skip: write with send"); return false }
         return true
