@@ -99,6 +99,9 @@ extension PollEngine {
                 st.counters.record(.send, .sent(n))
                 st.outbox.sent(n)
             }
+            // A failed connection drops what was written; a send waiting behind those bytes
+            // then calls again and gets the connection's error.
+            if failed && !st.lingering { st.outbox.release() }
             guard st.lingering && (st.outbox.isEmpty || failed) else { return false }
             st.lingering = false
             releaseDescriptor(socket, &st)
