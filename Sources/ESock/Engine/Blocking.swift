@@ -70,6 +70,10 @@ extension Engine {
     /// then sends nothing twice). Returns the call's result if it had in fact completed.
     fileprivate func settle(_ socket: Socket, _ info: PendingInfo, _ mailbox: Mailbox,
                             _ run: inout Run) async throws(SocketError) -> CompletionStatus? {
+        guard run.request.unsentData != nil else {
+            try? cancel(socket, info, caller: mailbox)
+            return nil
+        }
         let willReport: Bool
         do {
             willReport = try cancel(socket, info, caller: mailbox, settle: true)

@@ -12,14 +12,28 @@ import Synchronization
 /// A mailbox is also the caller's identity: "the same caller" in ESock's queue rules means
 /// "the same mailbox".
 public final class Mailbox: Sendable {
+    /// A receiver waiting for a message.
     private struct Waiter {
         let id: UInt64
-        let predicate: (@Sendable (SocketMessage) -> Bool)?
-        let continuation: CheckedContinuation<SocketMessage?, Never>
+        /// Takes any message: a new one is handed to it directly.
+        let takesAny: Bool
+        let continuation: CheckedContinuation<Wake, Never>
+    }
+
+    /// Why a waiting receiver resumes.
+    private enum Wake {
+        /// This message is its.
+        case message(SocketMessage)
+        /// Messages arrived: look again (its predicate runs in its own context).
+        case recheck
+        /// Timed out or cancelled.
+        case expired
     }
 
     private struct State {
-        var messages = Deque<SocketMessage>()
+        /// Messages in arrival order, each with its arrival number.
+        var messages = Deque<(seq: UInt64, message: SocketMessage)>()
+        var nextSeq: UInt64 = 0
         var waiters: [Waiter] = []
         var nextWaiter: UInt64 = 0
     }
@@ -32,48 +46,70 @@ public final class Mailbox: Sendable {
     /// How many messages are waiting.
     public var count: Int { state.withLock { $0.messages.count } }
 
-    /// Delivers a message: to the oldest receiver waiting for one like it, else to the queue.
+    /// Delivers a message: to the oldest receiver that takes any message, else to the queue,
+    /// waking the selective receivers to look. Receivers' predicates never run here: post is
+    /// called with the socket's lock held, and a predicate that touches the socket would
+    /// deadlock.
     func post(_ message: SocketMessage) {
-        let taker: CheckedContinuation<SocketMessage?, Never>? = state.withLock { s in
-            if let i = s.waiters.firstIndex(where: { $0.predicate?(message) ?? true }) {
-                return s.waiters.remove(at: i).continuation
+        let wake: [(CheckedContinuation<Wake, Never>, Wake)] = state.withLock { s in
+            if let i = s.waiters.firstIndex(where: { $0.takesAny }) {
+                return [(s.waiters.remove(at: i).continuation, .message(message))]
             }
-            s.messages.append(message)
-            return nil
+            s.messages.append((s.nextSeq, message))
+            s.nextSeq += 1
+            defer { s.waiters.removeAll() }
+            return s.waiters.map { ($0.continuation, .recheck) }
         }
-        taker?.resume(returning: message)
+        for (c, w) in wake { c.resume(returning: w) }
     }
 
     /// Removes and returns the queued message about `handle` on `socket`, if one is there.
     /// Used by cancel, so that no message of a cancelled operation is left behind.
     func purge(socket: Socket, handle: Handle) -> SocketMessage? {
         state.withLock { s in
-            guard let i = s.messages.firstIndex(where: { $0.handle == handle && $0.socket === socket }) else {
+            guard let i = s.messages.firstIndex(where: { $0.message.handle == handle && $0.message.socket === socket }) else {
                 return nil
             }
-            return s.messages.remove(at: i)
+            return s.messages.remove(at: i).message
         }
     }
 
     /// Whether a message about `handle` on `socket` is waiting.
     func contains(socket: Socket, handle: Handle) -> Bool {
-        state.withLock { s in s.messages.contains { $0.handle == handle && $0.socket === socket } }
+        state.withLock { s in s.messages.contains { $0.message.handle == handle && $0.message.socket === socket } }
     }
 
     /// The first waiting message matching `predicate` (any message when nil), without waiting.
+    /// The predicate runs outside every lock, so it may use the socket API.
     public func tryReceive(where predicate: ((SocketMessage) -> Bool)? = nil) -> SocketMessage? {
-        state.withLock { s in
-            guard let i = s.messages.firstIndex(where: { predicate?($0) ?? true }) else { return nil }
-            return s.messages.remove(at: i)
+        take(where: predicate).message
+    }
+
+    /// The first matching message, and the arrival number up to which messages were looked at.
+    private func take(where predicate: ((SocketMessage) -> Bool)?) -> (message: SocketMessage?, seen: UInt64) {
+        while true {
+            guard let predicate else {
+                return state.withLock { s in (s.messages.popFirst()?.message, s.nextSeq) }
+            }
+            let (snapshot, seen) = state.withLock { s in (s.messages, s.nextSeq) }
+            guard let hit = snapshot.first(where: { predicate($0.message) }) else { return (nil, seen) }
+            // Another receiver may have taken it meanwhile: then look again.
+            let taken: SocketMessage? = state.withLock { s in
+                guard let i = s.messages.firstIndex(where: { $0.seq == hit.seq }) else { return nil }
+                return s.messages.remove(at: i).message
+            }
+            if let taken { return (taken, seen) }
         }
     }
 
     /// Waits for the first message matching `predicate` (any message when nil), as Erlang's
     /// `receive ... after Timeout`. Returns nil when the timeout passes or the task is
-    /// cancelled. `.nowait` and zero look once without waiting.
+    /// cancelled. `.nowait` and zero look once without waiting. The predicate runs in the
+    /// receiver's own context, outside every lock, so it may use the socket API.
     public func receive(timeout: Timeout = .infinity,
                         where predicate: (@Sendable (SocketMessage) -> Bool)? = nil) async -> SocketMessage? {
-        if let m = tryReceive(where: predicate) { return m }
+        var (found, seen) = take(where: predicate)
+        if let found { return found }
         let deadline = timeout.deadline()
         if let deadline, deadline <= .now { return nil }
         let id = state.withLock { s -> UInt64 in s.nextWaiter += 1; return s.nextWaiter }
@@ -85,32 +121,42 @@ public final class Mailbox: Sendable {
         }
         defer { timer?.cancel() }
         return await withTaskCancellationHandler {
-            await withCheckedContinuation { (c: CheckedContinuation<SocketMessage?, Never>) in
-                let resumeNow: SocketMessage?? = state.withLock { s in
-                    if let i = s.messages.firstIndex(where: { predicate?($0) ?? true }) {
-                        return .some(s.messages.remove(at: i))
+            while true {
+                let seenSoFar = seen
+                let wake = await withCheckedContinuation { (c: CheckedContinuation<Wake, Never>) in
+                    let now: Wake? = state.withLock { s in
+                        // Checked under the lock, so a message, a timer or a cancel that came
+                        // before the waiter is queued cannot be missed.
+                        if s.nextSeq != seenSoFar { return .recheck }
+                        if Task.isCancelled { return .expired }
+                        if let deadline, deadline <= .now { return .expired }
+                        s.waiters.append(Waiter(id: id, takesAny: predicate == nil, continuation: c))
+                        return nil
                     }
-                    // Checked under the lock, so a timer or cancel that fired before the
-                    // waiter is queued cannot be missed.
-                    if Task.isCancelled { return .some(nil) }
-                    if let deadline, deadline <= .now { return .some(nil) }
-                    s.waiters.append(Waiter(id: id, predicate: predicate, continuation: c))
-                    return .none
+                    if let now { c.resume(returning: now) }
                 }
-                if let r = resumeNow { c.resume(returning: r) }
+                switch wake {
+                case .message(let m): return m
+                case .expired: return nil
+                case .recheck:
+                    (found, seen) = take(where: predicate)
+                    if let found { return found }
+                    if Task.isCancelled { return nil }
+                    if let deadline, deadline <= .now { return nil }
+                }
             }
         } onCancel: {
             self.expire(id)
         }
     }
 
-    /// Resumes the waiter `id` with nil if it still waits.
+    /// Resumes the waiter `id` as expired if it still waits.
     private func expire(_ id: UInt64) {
-        let c = state.withLock { s -> CheckedContinuation<SocketMessage?, Never>? in
+        let c = state.withLock { s -> CheckedContinuation<Wake, Never>? in
             guard let i = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
             return s.waiters.remove(at: i).continuation
         }
-        c?.resume(returning: nil)
+        c?.resume(returning: .expired)
     }
 }
 

@@ -191,9 +191,10 @@ final class URingEngine: Engine {
                 st[d].current = nil
                 st[d].draining = op
                 if cur.tag == .connect { st.writeStates.remove(.connecting) }
-                op.settles = settle && d == .write
+                // Only a send has a count to settle (a connect has nothing to report).
+                op.settles = settle && op.request.unsentData != nil
                 loop.send(.cancel(op))
-                return settle && d == .write
+                return op.settles
             }
             // Finished already, but the caller has not taken the message: take back a receive
             // or an accept and keep its result for the next caller. A finished send or connect
