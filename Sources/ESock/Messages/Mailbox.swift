@@ -91,7 +91,9 @@ public final class Mailbox: Sendable {
             guard let predicate else {
                 return state.withLock { s in (s.messages.popFirst()?.message, s.nextSeq) }
             }
-            let (snapshot, seen) = state.withLock { s in (s.messages, s.nextSeq) }
+            // A copy of its own: a Deque copy would share the queue's buffer, handed back to the
+            // next post only through its reference count, which ThreadSanitizer cannot see.
+            let (snapshot, seen) = state.withLock { s in (Array(s.messages), s.nextSeq) }
             guard let hit = snapshot.first(where: { predicate($0.message) }) else { return (nil, seen) }
             // Another receiver may have taken it meanwhile: then look again.
             let taken: SocketMessage? = state.withLock { s in
