@@ -31,6 +31,10 @@ if [ "$(awk '/^TracerPid/ {print $2}' /proc/self/status)" != 0 ]; then
   echo "sanitize.sh: running under a tracer; LeakSanitizer cannot work here" >&2
 fi
 
+# Builds with the current sanitizer's flags into its folder. The linker warns about every
+# sanitizer symbol it cannot export: the log keeps those lines out of sight.
+build() { timeout 2400 swift build --build-tests "${flags[@]}" >"$dir/sanitize-build.log" 2>&1; }
+
 summary=()
 failed=0
 for s in "${sanitizers[@]}"; do
@@ -45,8 +49,14 @@ for s in "${sanitizers[@]}"; do
   mkdir -p "$dir"
   log="$dir/sanitize.log"
   echo "== $s: building in $dir" >&2
-  # The linker warns about every sanitizer symbol it cannot export: the log keeps them.
-  if ! timeout 2400 swift build --build-tests "${flags[@]}" >"$dir/sanitize-build.log" 2>&1; then
+  # A source saved or removed while it compiles stops the build; another try builds what is
+  # there now.
+  built=0
+  for _ in 1 2 3; do
+    if build; then built=1; break; fi
+    grep -Eq 'was modified during the build|error opening input file' "$dir/sanitize-build.log" || break
+  done
+  if [ "$built" = 0 ]; then
     grep -v 'warning: Cannot export local symbol' "$dir/sanitize-build.log" | tail -40 >&2
     summary+=("$s: FAILED to build (log $dir/sanitize-build.log)"); failed=1; continue
   fi
