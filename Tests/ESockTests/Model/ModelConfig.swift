@@ -33,10 +33,9 @@ struct ModelConfig: Sendable {
     /// another caller's, cancelled by its caller-side timer just after reaching the kernel
     /// (model seed 182341349419910 with ESOCK_MODEL_STEPS=100 reported sent bytes unsent).
     var includeStrictSendTimeout = true
-    /// Sends and writes after the peer reset the connection. Off by default: on poll a send
-    /// after bytes that `write` queued behind full buffers waits for them for ever
-    /// (`Findings.sendAfterWriteOnResetConnectionFails`).
-    var includeSendsAfterReset = false
+    /// Sends and writes after the peer reset the connection (see
+    /// `Findings.sendAfterWriteOnResetConnectionFails`).
+    var includeSendsAfterReset = true
     /// Awaiting receives with `MSG_PEEK` (duplicated bytes are a known defect class).
     var includePeek = true
     /// The peer may reset the connection (linger 0, then close).
@@ -66,8 +65,8 @@ struct ModelConfig: Sendable {
         var config = ModelConfig(seeds: seeds, steps: max(steps, 1),
                                  checkDescriptorCount: env["ESOCK_MODEL_FD_COUNT"] == "1")
         // ESOCK_MODEL_EXCLUDE=streaming,streamingWithSend,writeWithSend,peek,reset,close,
-        // streamOverStash,secondTakeBack,strictSendTimeout narrows a failure down to an
-        // operation kind; +sendsAfterReset turns on the case of an open finding.
+        // streamOverStash,secondTakeBack,strictSendTimeout,sendsAfterReset narrows a failure
+        // down to an operation kind.
         for kind in (env["ESOCK_MODEL_EXCLUDE"] ?? "").split(separator: ",") {
             switch kind.trimmingCharacters(in: .whitespaces) {
             case "streaming": config.includeStreaming = false
@@ -79,7 +78,7 @@ struct ModelConfig: Sendable {
             case "streamOverStash": config.includeStreamOverStash = false
             case "secondTakeBack": config.includeSecondTakeBack = false
             case "strictSendTimeout": config.includeStrictSendTimeout = false
-            case "+sendsAfterReset": config.includeSendsAfterReset = true
+            case "sendsAfterReset": config.includeSendsAfterReset = false
             default: break
             }
         }
