@@ -32,6 +32,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The listen backlog.")
     var backlog: Int = 1024
 
+    @Option(name: .customLong("max-descriptors"),
+            help: "Lower this process's descriptor limit (RLIMIT_NOFILE) to N, to see how the server rides out EMFILE.")
+    var maxDescriptors: Int?
+
     func validate() throws {
         guard duration > 0, duration <= 86_400 else {
             throw ValidationError("--duration must be in (0, 86400] seconds, got \(duration)")
@@ -39,10 +43,14 @@ struct Serve: AsyncParsableCommand {
         guard (1...65_535).contains(backlog) else {
             throw ValidationError("--backlog must be in 1...65535, got \(backlog)")
         }
+        if let maxDescriptors, maxDescriptors < 16 {
+            throw ValidationError("--max-descriptors must be at least 16 (the runtime needs some), got \(maxDescriptors)")
+        }
     }
 
     func run() async throws {
         try await reportingFailures {
+            if let maxDescriptors { try DescriptorLimit.lower(to: maxDescriptors) }
             let api = try Backends.api(backend)
             let signals = TerminationSignals()
             let server = try EchoServer(api: api, host: host, port: port, mode: mode, path: path, backlog: backlog)

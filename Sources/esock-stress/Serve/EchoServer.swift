@@ -97,7 +97,11 @@ final class EchoServer: Sendable {
             self?.untrack(socket)
         }
         do throws(SocketError) {
-            try api.acceptLoop(listener) { [weak self] socket in
+            try api.acceptLoop(listener, onEnd: { [weak self] reason in
+                // The listener closing at stop() ends the loop; anything else is an error.
+                guard let self, reason != .closed else { return }
+                stats.recordError("accept loop ended: \(Describe.socketError(reason))")
+            }) { [weak self] socket in
                 guard let self else { try? socket.close(); return }
                 stats.accepted.add(1, ordering: .relaxed)
                 guard track(socket) else { try? api.close(socket); return }
