@@ -25,8 +25,14 @@ struct Stash {
         var value: Value
     }
 
-    /// Stream bytes, in order (each piece as it arrived).
-    private var bytes = Deque<Kept<[UInt8]>>()
+    /// Stream bytes, in order (each piece as it arrived, with the ancillary data that came
+    /// with its first byte: the kernel never merges reads across that boundary either).
+    private var bytes = Deque<Kept<Piece>>()
+
+    private struct Piece {
+        var data: [UInt8]
+        var control: [ControlMessage] = []
+    }
     /// Whole datagrams or messages, in order.
     private var packets = Deque<Kept<CompletionStatus>>()
     /// Accepted connections, in order.
@@ -73,13 +79,15 @@ struct Stash {
         case .data(let d), .more(let d), .datagram(_, let d):
             // A zero-length datagram is a datagram too.
             if stream {
-                if !d.isEmpty { Self.insert(Kept(place: place, value: d), into: &bytes) }
+                if !d.isEmpty { Self.insert(Kept(place: place, value: Piece(data: d)), into: &bytes) }
             } else {
                 Self.insert(Kept(place: place, value: status), into: &packets)
             }
         case .message(let m):
             if stream {
-                if !m.data.isEmpty { Self.insert(Kept(place: place, value: m.data), into: &bytes) }
+                if !m.data.isEmpty || !m.control.isEmpty {
+                    Self.insert(Kept(place: place, value: Piece(data: m.data, control: m.control)), into: &bytes)
+                }
             } else {
                 Self.insert(Kept(place: place, value: status), into: &packets)
             }
@@ -101,7 +109,10 @@ struct Stash {
         case .recv(let len, _), .recvfrom(let len, _):
             if stream {
                 guard let place = bytes.first?.place else { return nil }
-                let d = takeBytes(upTo: len == 0 ? Int.max : len, peek: request.isPeek)
+                // recv has nowhere to put ancillary data: passed descriptors are closed, as
+                // the kernel closes them for a recv without a control buffer.
+                let (d, control) = takeBytes(upTo: len == 0 ? Int.max : len, peek: request.isPeek)
+                Self.discard(control)
                 if case .recvfrom = request { return (.datagram(source: nil, data: d), place) }
                 return (len > 0 && d.count < len && !request.isPeek ? .more(d) : .data(d), place)
             }
@@ -117,8 +128,8 @@ struct Stash {
             let capacity = sizes.contains(0) ? Int.max : sizes.reduce(0, +)
             if stream {
                 guard let place = bytes.first?.place else { return nil }
-                let d = takeBytes(upTo: capacity, peek: request.isPeek)
-                return (.message(ReceivedMessage(address: nil, iov: Stash.scatter(d, sizes), control: [], flags: 0)), place)
+                let (d, control) = takeBytes(upTo: capacity, peek: request.isPeek)
+                return (.message(ReceivedMessage(address: nil, iov: Stash.scatter(d, sizes), control: control, flags: 0)), place)
             }
             guard let p = request.isPeek ? packets.first : packets.popFirst() else { return nil }
             var m: ReceivedMessage
@@ -137,30 +148,61 @@ struct Stash {
         }
     }
 
-    /// Every kept stream byte, in order (for a stream handler that starts now).
+    /// Every kept stream byte, in order (for a stream handler that starts now, which has
+    /// no use for ancillary data: passed descriptors are closed).
     mutating func takeAllBytes() -> [UInt8] {
-        takeBytes(upTo: .max, peek: false)
+        var out: [UInt8] = []
+        while !bytes.isEmpty {
+            let (d, control) = takeBytes(upTo: .max, peek: false)
+            Self.discard(control)
+            out += d
+        }
+        return out
     }
 
-    /// Up to `limit` kept stream bytes from the front.
-    private mutating func takeBytes(upTo limit: Int, peek: Bool) -> [UInt8] {
+    /// Up to `limit` kept stream bytes from the front, and the ancillary data that came
+    /// with the first of them. Stops before a piece that carries ancillary data of its own.
+    private mutating func takeBytes(upTo limit: Int, peek: Bool) -> ([UInt8], [ControlMessage]) {
         var out: [UInt8] = []
+        var control: [ControlMessage] = []
         var i = 0
         while out.count < limit, i < bytes.count {
+            if i > 0 || !out.isEmpty, !bytes[i].value.control.isEmpty { break }
             let piece = bytes[i].value
-            let n = min(limit - out.count, piece.count)
-            out += piece.prefix(n)
+            let n = min(limit - out.count, piece.data.count)
+            out += piece.data.prefix(n)
+            // A peek leaves the descriptors where they are: only the taker gets them.
+            if i == 0 && !peek { control = piece.control }
             if !peek {
-                if n == piece.count {
+                bytes[i].value.control = []
+                if n == piece.data.count {
                     bytes.removeFirst()
                     continue
                 }
-                bytes[i].value.removeFirst(n)
+                bytes[i].value.data.removeFirst(n)
                 bytes[i].place.offset += n
             }
             i += 1
         }
-        return out
+        return (out, control)
+    }
+
+    /// Closes the descriptors passed in `control` (SCM_RIGHTS) that nobody will receive.
+    static func discard(_ control: [ControlMessage]) {
+        for c in control where c.level == SOL_SOCKET && c.type == Int32(SCM_RIGHTS) {
+            let n = c.data.count / MemoryLayout<Int32>.size
+            c.data.withUnsafeBytes { b in
+                for k in 0..<n { sysClose(b.loadUnaligned(fromByteOffset: k * 4, as: Int32.self)) }
+            }
+        }
+    }
+
+    /// Closes every descriptor still kept in passed ancillary data (the socket closes).
+    mutating func discardAll() {
+        for k in bytes { Self.discard(k.value.control) }
+        for p in packets { if case .message(let m) = p.value { Self.discard(m.control) } }
+        bytes.removeAll()
+        packets.removeAll()
     }
 
     /// `data` spread over buffers of `sizes` bytes, as the kernel fills them (a size 0

@@ -222,6 +222,7 @@ final class URingEngine: Engine {
             }
             _ = abortAll(socket, &st, reason: .closed)
             for s in st.stash.drainAccepted() { try? s.engine.close(s) }
+            st.stash.discardAll()
             st.stash = Stash()
             if !st.outbox.sending && !st.outbox.isEmpty { sendNext(socket, &st) }
             if st.outbox.sending || (st.inFlight > 0 && !probe.supportsCancelByDescriptor) {
