@@ -104,10 +104,14 @@ extension Engine {
     }
 
     /// Claims the read side (or the accept side) of `socket` for streaming.
-    func claimStream(_ socket: Socket, _ stream: StreamState, _ st: inout SocketState) throws(SocketError) {
+    /// With `whileDraining`, a cancelled kernel operation still finishing does not stand in
+    /// the way (the caller starts the stream once it has finished).
+    func claimStream(_ socket: Socket, _ stream: StreamState, _ st: inout SocketState,
+                     whileDraining: Bool = false) throws(SocketError) {
         if st.closed { throw .closed }
         let d: Direction = stream.onAccept == nil ? .read : .accept
-        guard st.stream == nil, !st[d].isBusy else { throw .invalid(.state) }
+        guard st.stream == nil, st[d].current == nil, st[d].queued.isEmpty,
+              whileDraining || st[d].draining == nil else { throw .invalid(.state) }
         st.stream = stream
     }
 

@@ -17,6 +17,9 @@ struct SocketState: @unchecked Sendable {
     var otp = OTPOptionValues()
     /// The streaming fast path (``StreamHandler`` or accept loop), when started.
     var stream: StreamState?
+    /// uring: the stream waits for a cancelled receive's last completion (its bytes go to
+    /// the handler first); its multishot receive is counted in `inFlight` already.
+    var streamStartsAfterDrain = false
     /// Bytes queued by ``SocketAPI/write(_:_:)``.
     var outbox = Outbox()
     /// Closed, but the descriptor stays open until the outbox has been sent.

@@ -12,13 +12,24 @@ extension URingEngine {
             throw .invalid(.backend("io_uring multishot receive into provided buffers needs Linux 6.0+ (this is \(probe.kernel.major).\(probe.kernel.minor)); use the poll backend for streaming"))
         }
         let stream = StreamState(handler: handler, onAccept: nil)
-        let kept = try socket.state.withLock { st throws(SocketError) -> [UInt8] in
-            try claimStream(socket, stream, &st)
+        let kept = try socket.state.withLock { st throws(SocketError) -> [UInt8]? in
+            try claimStream(socket, stream, &st, whileDraining: true)
             st.inFlight += 1
+            // A receive cancelled just before is still finishing: its bytes come first, so
+            // the stream starts when its last completion has been handled (`completed`).
+            if st[.read].draining != nil {
+                st.streamStartsAfterDrain = true
+                return nil
+            }
             return st.stash.takeAllBytes()
         }
-        // Bytes kept from receives cancelled too late come first; commands run in order,
-        // so the handler has them before the multishot receive delivers anything.
+        if let kept { beginStreaming(socket, stream, handler, kept) }
+    }
+
+    /// Hands `kept` (bytes kept from receives cancelled too late) to the handler, then arms
+    /// the multishot receive. Commands run in order, so the handler has those bytes before
+    /// the receive delivers anything.
+    func beginStreaming(_ socket: Socket, _ stream: StreamState, _ handler: any StreamHandler, _ kept: [UInt8]) {
         if !kept.isEmpty {
             loop.send(.call {
                 guard !stream.ended else { return }

@@ -130,13 +130,20 @@ final class URingEngine: Engine {
                 if st[d].draining === op { st[d].draining = nil }
                 // An awaiting send that gave up still learns how much of it went out.
                 if op.settles && !st.closed { op.waiter.caller.post(.completion(socket, op.waiter.handle, .sent(op.bytesSent))) }
+                let startStream = d == .read && st.streamStartsAfterDrain
+                if startStream { st.streamStartsAfterDrain = false }
                 if st.closed {
+                    if startStream { st.inFlight -= 1 }  // the multishot receive never started
                     if case .accepted(let s) = status { try? s.engine.close(s) }
                     finishClose(socket, &st)
                     return
                 }
                 // A peek's bytes are still in the socket: keeping them would hand them out twice.
                 if !op.request.isPeek { st.stash.keep(status, stream: socket.type == .stream) }
+                if startStream, let stream = st.stream, let handler = stream.handler {
+                    beginStreaming(socket, stream, handler, st.stash.takeAllBytes())
+                    return
+                }
                 activateNext(socket, d, &st)
                 return
             }
