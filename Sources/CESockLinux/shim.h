@@ -8,6 +8,7 @@
 // fails. The two GNU functions needed are declared by hand instead.
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <netinet/udp.h>
 #include <sys/socket.h>
 #include <pthread.h>

@@ -38,11 +38,13 @@ import Testing
     }
 
     @Test func refusedConnectionFailsWithOneLine() async throws {
-        // A port that was just free: a server took it and let it go.
-        let server = try CLI.Running(["serve", "--backend", "poll", "--port", "0", "--duration", "30"])
-        let port = try await server.listeningPort()
-        server.signal(SIGTERM)
-        #expect(await server.wait().status == 0)
+        // A port held by a socket that is bound but not listening: connects to it are refused,
+        // and no other test's server can take it meanwhile.
+        let api = try socketAPI(.poll)
+        let holder = try api.open(.inet, .stream, .tcp)
+        defer { try? api.close(holder) }
+        try api.bind(holder, .loopback)
+        guard case .inet(_, let port) = try api.sockname(holder) else { Issue.record("no port"); return }
 
         let r = try await CLI.run(["load", "--port", "\(port)", "--connections", "2", "--duration", "1"], timeout: .seconds(20))
         #expect(r.status == 1)

@@ -238,6 +238,21 @@ func sysEventfd(nonblocking: Bool) throws(Errno) -> Int32 {
     Int32(try retrying { Int(eventfd(0, Int32(EFD_CLOEXEC) | (nonblocking ? Int32(EFD_NONBLOCK) : 0))) })
 }
 
+/// Creates a non-blocking monotonic timerfd (the poll loop's own timer: the loop never
+/// depends on the runtime's timers, which need descriptors of their own).
+func sysTimerfd() throws(Errno) -> Int32 {
+    Int32(try retrying { Int(timerfd_create(CLOCK_MONOTONIC, Int32(TFD_NONBLOCK | TFD_CLOEXEC))) })
+}
+
+/// Arms `fd` to fire once after `delay` (at least a nanosecond; zero would disarm it).
+func sysTimerfdArm(_ fd: Int32, after delay: Duration) {
+    let (s, atto) = max(delay, .nanoseconds(1)).components
+    var spec = itimerspec()
+    spec.it_value.tv_sec = Int(s)
+    spec.it_value.tv_nsec = Int(atto / 1_000_000_000)
+    _ = try? retrying { Int(timerfd_settime(fd, 0, &spec, nil)) }
+}
+
 /// Creates an epoll set.
 func sysEpollCreate() throws(Errno) -> Int32 {
     Int32(try retrying { Int(epoll_create1(Int32(EPOLL_CLOEXEC))) })

@@ -19,6 +19,11 @@ final class EpollLoop: @unchecked Sendable {
     /// eventfd that wakes the loop for them (epoll data 0; socket ids start at 1).
     private let work = Lock<[Work]>([])
     private let wakeFD: Int32
+    /// The loop's timer (epoll data `timerID`), armed for the earliest of `timers`.
+    private let timerFD: Int32
+    private static let timerID = UInt64.max
+    /// Calls due at a time (only the loop thread touches it).
+    private var timers: [(due: ContinuousClock.Instant, body: @Sendable () -> Void)] = []
     private var thread = pthread_t()
 
     private struct Entry {
@@ -35,10 +40,13 @@ final class EpollLoop: @unchecked Sendable {
         do throws(Errno) {
             epfd = try sysEpollCreate()
             wakeFD = try sysEventfd(nonblocking: true)
+            timerFD = try sysTimerfd()
             var ev = epoll_event()
             ev.events = EPOLLIN.rawValue
             ev.data.u64 = 0
             try sysEpollCtl(epfd, EPOLL_CTL_ADD, wakeFD, &ev)
+            ev.data.u64 = Self.timerID
+            try sysEpollCtl(epfd, EPOLL_CTL_ADD, timerFD, &ev)
         } catch {
             throw .errno(error)
         }
@@ -102,6 +110,26 @@ final class EpollLoop: @unchecked Sendable {
         enqueue(.call(body))
     }
 
+    /// Runs `body` on the loop thread after `delay`, on the loop's own timer: no runtime
+    /// timer, so it works when the process is out of descriptors. Call on the loop thread.
+    func after(_ delay: Duration, _ body: @escaping @Sendable () -> Void) {
+        let due = ContinuousClock.now.advanced(by: delay)
+        timers.append((due, body))
+        // Re-arm only when this one is now the earliest.
+        if timers.allSatisfy({ $0.due >= due }) { sysTimerfdArm(timerFD, after: delay) }
+    }
+
+    /// Runs the timers that are due and arms the timer for the next one.
+    private func runTimers() {
+        var drained: UInt64 = 0
+        _ = read(timerFD, &drained, 8)
+        let now = ContinuousClock.now
+        let due = timers.filter { $0.due <= now }
+        timers.removeAll { $0.due <= now }
+        if let next = timers.map(\.due).min() { sysTimerfdArm(timerFD, after: now.duration(to: next)) }
+        for t in due { t.body() }
+    }
+
     private func enqueue(_ item: Work) {
         let first = work.withLock { w -> Bool in
             w.append(item)
@@ -122,10 +150,12 @@ final class EpollLoop: @unchecked Sendable {
         while true {
             let n = sysEpollWait(epfd, events, Int32(capacity))
             var woken = false
+            var timer = false
             sockets.withLock { map in
                 for i in 0..<n {
                     let id = events[i].data.u64
                     if id == 0 { woken = true; continue }
+                    if id == Self.timerID { timer = true; continue }
                     if let s = map[id]?.socket { ready.append((s, events[i].events)) }
                 }
             }
@@ -133,6 +163,7 @@ final class EpollLoop: @unchecked Sendable {
             // Released here, outside the table's lock: a dropped socket's deinit takes it.
             ready.removeAll(keepingCapacity: true)
             if woken { sysEventfdDrain(wakeFD) }
+            if timer { runTimers() }
             // Run the work, including what the handlers and jobs themselves queue.
             while true {
                 work.withLock { swap(&pending, &$0) }

@@ -132,11 +132,10 @@ extension PollEngine {
                 switch AcceptLoopError(e) {
                 case .skip: continue
                 case .pause:
+                    // The loop's own timer: the runtime's would need a descriptor, and there
+                    // are none left. The pending connections raise no new edge meanwhile.
                     let listenerBox = UncheckedBox(listener)
-                    Task {
-                        try? await Task.sleep(for: AcceptLoopError.pauseDuration)
-                        self.loop.execute { self.acceptAll(listenerBox.value, stream) }
-                    }
+                    loop.after(AcceptLoopError.pauseDuration) { self.acceptAll(listenerBox.value, stream) }
                     return
                 case .end:
                     end(listener, stream, .errno(e))
