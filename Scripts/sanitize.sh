@@ -63,7 +63,9 @@ for s in "${sanitizers[@]}"; do
   echo "== $s: testing (log: $log)" >&2
   status=0
   # IOURingDisabled runs only from Scripts/iouring-disabled-check.sh, with the sysctl set.
-  timeout 2400 swift test --skip-build "${flags[@]}" --skip IOURingDisabled "$@" 2>&1 | tee "$log" \
+  # One test at a time, as in test.sh: sanitizers slow everything, and the suite's timing
+  # bounds are hang detectors, not races to win against parallel heavy cases.
+  timeout 2400 swift test --skip-build "${flags[@]}" --no-parallel --skip IOURingDisabled "$@" 2>&1 | tee "$log" \
     || status=$?
   reports=$(grep -Ec "$pattern" "$log" || true)
   verdict=clean
