@@ -136,6 +136,6 @@ public struct IPv6Address: Sendable, Hashable, CustomStringConvertible {
         withUnsafeMutableBytes(of: &addr) { $0.copyBytes(from: bytes) }
         var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         inet_ntop(AF_INET6, &addr, &buf, socklen_t(buf.count))
-        return String(cString: buf)
+        return String(decoding: buf.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
