@@ -8,31 +8,10 @@ import Synchronization
 /// without the kernel being asked. Faults are consumed in the order they were armed. Scoping
 /// by descriptor keeps tests that run in parallel out of each other's way.
 package enum FaultInjection {
-    /// Where a fault can be injected.
-    package enum Site: Hashable, Sendable {
-        case accept, connect, recv, recvmsg, send, sendmsg, close
-        /// `io_uring_submit` and `io_uring_submit_and_wait` (loop-wide: arm it with no
-        /// descriptor). `.overflow` makes it fail as with a full completion queue.
-        case submit
-        /// An io_uring operation on the descriptor: instead of being submitted, it completes
-        /// at once with the fault's result (so nothing the kernel would hand over is lost).
-        case completion(CompletionKind)
-        /// The epoll loop's wait: an injected fault makes it return no events, as on EINTR
-        /// (loop-wide: arm it with no descriptor).
-        case wait
-    }
-
-    /// Which io_uring operation a ``Site/completion(_:)`` fault completes.
-    package enum CompletionKind: Hashable, Sendable {
-        /// A one-shot operation of the Erlang-shaped or awaiting calls.
-        case operation
-        /// The streaming multishot receive.
-        case streamRecv
-        /// The accept loop's multishot accept.
-        case streamAccept
-        /// A streaming send from the outbox.
-        case streamSend
-    }
+    /// Where a fault can be injected (see ``FaultSite``).
+    package typealias Site = FaultSite
+    /// Which io_uring operation a ``FaultSite/completion(_:)`` fault completes.
+    package typealias CompletionKind = FaultSite.CompletionKind
 
     /// What the faulty call does instead.
     package enum Fault: Sendable, Equatable {
@@ -40,7 +19,7 @@ package enum FaultInjection {
         case errno(Errno)
         /// A send writes at most this many bytes (a short write).
         case short(Int)
-        /// The completion queue overflowed: the loop sees its overflow flag.
+        /// The completion queue overflowed: the submission fails with EBUSY.
         case overflow
     }
 

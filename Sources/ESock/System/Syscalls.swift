@@ -19,32 +19,15 @@ extension IOResult: Sendable where Value: Sendable {}
 
 /// A fault armed for this call, as an errno to fail with or a short-write limit.
 @inline(__always)
-private func injected(_ site: @autoclosure () -> FaultSite, _ fd: Int32) -> InjectedFault? {
+private func injected(_ site: FaultSite, _ fd: Int32) -> InjectedFault? {
     #if DEBUG
-    switch FaultInjection.take(site().site, fd: fd) {
+    switch FaultInjection.take(site, fd: fd) {
     case .errno(let e)?: return .errno(e)
     case .short(let n)?: return .short(n)
     case .overflow?, nil: return nil
     }
     #else
     return nil
-    #endif
-}
-
-/// A call site of the seam (a wrapper so release builds need no FaultInjection type).
-struct FaultSite {
-    #if DEBUG
-    let site: FaultInjection.Site
-    static let accept = FaultSite(site: .accept)
-    static let connect = FaultSite(site: .connect)
-    static let recv = FaultSite(site: .recv)
-    static let recvmsg = FaultSite(site: .recvmsg)
-    static let send = FaultSite(site: .send)
-    static let sendmsg = FaultSite(site: .sendmsg)
-    static let close = FaultSite(site: .close)
-    #else
-    static let accept = FaultSite(), connect = FaultSite(), recv = FaultSite(), recvmsg = FaultSite()
-    static let send = FaultSite(), sendmsg = FaultSite(), close = FaultSite()
     #endif
 }
 
@@ -56,9 +39,9 @@ enum InjectedFault {
 /// Runs `call` until it does not fail with EINTR; EAGAIN becomes `.wouldBlock`. An injected
 /// EINTR is retried like a real one; an injected EAGAIN or error replaces the call.
 @inline(__always)
-private func io(_ site: @autoclosure () -> FaultSite, _ fd: Int32, _ call: (Int?) -> Int) throws(Errno) -> IOResult<Int> {
+private func io(_ site: FaultSite, _ fd: Int32, _ call: (Int?) -> Int) throws(Errno) -> IOResult<Int> {
     var limit: Int?
-    switch injected(site(), fd) {
+    switch injected(site, fd) {
     case .errno(let e)? where e == .eintr: break
     case .errno(let e)? where e == .eagain: return .wouldBlock
     case .errno(let e)?: throw e

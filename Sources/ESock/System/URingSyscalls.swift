@@ -26,26 +26,12 @@ func uringSubmitAndWait(_ ring: UnsafeMutablePointer<io_uring>, _ waitFor: UInt3
 
 /// The result an operation of `kind` on `fd` completes with at once instead of being
 /// submitted, when the fault seam has one armed (debug builds); nil to submit it.
-func injectedCompletion(_ kind: @autoclosure () -> CompletionSite, _ fd: Int32) -> Int32? {
+func injectedCompletion(_ kind: FaultSite.CompletionKind, _ fd: Int32) -> Int32? {
     #if DEBUG
-    guard let f = FaultInjection.take(.completion(kind().kind), fd: fd) else { return nil }
+    guard let f = FaultInjection.take(.completion(kind), fd: fd) else { return nil }
     return injectedResult(f)
     #else
     return nil
-    #endif
-}
-
-/// A completion site of the seam (a wrapper so release builds need no FaultInjection type).
-struct CompletionSite {
-    #if DEBUG
-    let kind: FaultInjection.CompletionKind
-    static let operation = CompletionSite(kind: .operation)
-    static let streamRecv = CompletionSite(kind: .streamRecv)
-    static let streamAccept = CompletionSite(kind: .streamAccept)
-    static let streamSend = CompletionSite(kind: .streamSend)
-    #else
-    static let operation = CompletionSite(), streamRecv = CompletionSite()
-    static let streamAccept = CompletionSite(), streamSend = CompletionSite()
     #endif
 }
 

@@ -115,7 +115,7 @@ struct StreamingRegressionTests {
         #expect(await eventually { handler.bytes.withLock { _ in true } })
         // Block the loop thread while every client sends: the kernel fills every provided
         // buffer, and the multishot receives end with ENOBUFS.
-        let blocker = Task(executorPreference: api.executor) { usleep(300_000) }
+        let blocker = Task(executorPreference: api.executor) { _ = usleep(300_000) }
         try await withThrowingTaskGroup(of: Void.self) { g in
             for (i, c) in clients.enumerated() {
                 g.addTask { try await api.send(c, patternBytes(i, each), timeout: .seconds(20)) }
