@@ -81,7 +81,14 @@ final class EpollLoop: @unchecked Sendable {
 
     /// Keeps `socket` alive while it streams (or not).
     func pin(_ socket: Socket, _ on: Bool) {
-        sockets.withLock { $0[socket.id]?.pinned = on ? socket : nil }
+        // The old reference leaves the table outside its lock: it may be the last one, and a
+        // socket's deinit takes this lock.
+        let old = sockets.withLock { map -> Socket? in
+            let previous = map[socket.id]?.pinned
+            map[socket.id]?.pinned = on ? socket : nil
+            return previous
+        }
+        _ = old
     }
 
     /// Re-registers `socket` with or without output interest. The kernel re-evaluates its
