@@ -155,9 +155,12 @@ final class PollEngine: Engine {
         // Streaming sockets are connected, so their hang-ups are real. A streaming socket
         // may still have a caller waiting to send: its edge must reach that caller too.
         let err = EPOLLERR.rawValue | EPOLLHUP.rawValue
+        let writableEvent = events & (EPOLLOUT.rawValue | err) != 0
         let streaming = streamReady(socket, readable: events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | err) != 0,
-                                    writable: events & (EPOLLOUT.rawValue | err) != 0,
-                                    hangup: events & (EPOLLRDHUP.rawValue | err) != 0)
+                                    writable: writableEvent, hangup: events & (EPOLLRDHUP.rawValue | err) != 0)
+        // A streaming socket's reads belong to its handler: only a writable edge can concern
+        // a caller (a sender), so input edges take no second lock.
+        if streaming && !writableEvent { return }
         socket.state.withLock { st in
             if streaming && st[.write].current == nil { return }
             guard !st.closed else { return }
