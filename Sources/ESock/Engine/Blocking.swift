@@ -9,7 +9,16 @@ extension Engine {
     func perform(_ socket: Socket, _ request: Request, timeout: Timeout) async throws(SocketError) -> CompletionStatus {
         let deadline: ContinuousClock.Instant? = timeout == .nowait ? .now : timeout.deadline()
         var run = Run(request: request, stream: socket.type == .stream)
-        let mailbox = Mailbox()
+        let d = request.direction
+        let mailbox = socket.state.withLock { st in
+            defer { st[d].spareMailbox = nil }
+            return st[d].spareMailbox
+        } ?? Mailbox()
+        /// An empty mailbox with nothing pending goes back to the socket for the next call.
+        func done(_ status: CompletionStatus) -> CompletionStatus {
+            if mailbox.count == 0 { socket.state.withLock { $0[d].spareMailbox = mailbox } }
+            return status
+        }
         // poll: after `select` the operation is still ours (current and selected) until we
         // call again; a cancellation seen then must give it up, or it locks others out.
         var selected: PendingInfo?
@@ -29,7 +38,7 @@ extension Engine {
             let info: PendingInfo
             switch begun {
             case .done(let status):
-                if let r = try run.absorb(status, final: true) { return r }
+                if let r = try run.absorb(status, final: true) { return done(r) }
                 continue
             case .pending(let i, let partial):
                 info = i
@@ -57,7 +66,7 @@ extension Engine {
             case .abort(_, _, let reason):
                 throw run.failure(reason)
             case .completion(_, _, let status):
-                if let r = try run.absorb(status, final: true) { return r }
+                if let r = try run.absorb(status, final: true) { return done(r) }
             }
         }
     }
@@ -111,7 +120,8 @@ fileprivate struct Run {
     mutating func absorb(_ status: CompletionStatus, final: Bool) throws(SocketError) -> CompletionStatus? {
         switch status {
         case .data(let d), .more(let d):
-            received += d
+            // The first piece is taken as it is, not copied into a new array.
+            if received.isEmpty { received = d } else { received += d }
             if !stream || wanted == 0 { return final ? .data(received) : nil }
             if received.count >= wanted { return .data(received) }
             request = original.remaining(after: received.count)

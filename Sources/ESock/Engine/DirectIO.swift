@@ -33,48 +33,13 @@ extension Engine {
 
             case .recv(let length, let flags):
                 let size = length > 0 ? length : (stream ? state.otp.rcvbuf : 65536)
-                // One uninitialised buffer for all the tries: a large read arriving in many
-                // small pieces must not cost a fresh zero-filled buffer per piece.
-                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
-                defer { buffer.deallocate() }
-                if request.isTrunc { buffer.initializeMemory(as: UInt8.self, repeating: 0) }
-                let exact = request.isExactStreamRecv(stream: stream)
-                var count = 0
-                var closedByPeer = false
-                var wouldBlock = false
-                var failure: Errno?
-                // A stream read for N bytes takes what it can in a few tries; a length-0 read,
-                // a peek or a datagram read is one recv.
-                repeat {
-                    let want = size - count
-                    let n: Int
-                    do throws(Errno) {
-                        let into = UnsafeMutableRawBufferPointer(rebasing: buffer[count..<(count + want)])
-                        guard case .done(let got) = try sysRecv(fd, into, flags | dontwait) else {
-                            wouldBlock = true
-                            break
-                        }
-                        n = got
-                    } catch {
-                        // An error after some bytes (a reset) must not lose those bytes.
-                        failure = error
-                        break
-                    }
-                    if n == 0 && stream && want > 0 { closedByPeer = true; break }
-                    // MSG_TRUNC reports a datagram's real length, past the buffer's end.
-                    count += min(n, want)
-                    if !exact { break }
-                } while count < size
-                let got = Array(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-                if let failure {
-                    return .done(.error(.with(.errno(failure), partial: got)))
+                // One buffer for all the tries (the thread's scratch memory up to its size):
+                // a large read arriving in many small pieces must not cost a fresh zero-filled
+                // buffer per piece, and a small one allocates only its result.
+                return ScratchBuffer.with(count: max(size, 1)) { buffer in
+                    Self.receive(fd, into: buffer, size: size, flags: flags | dontwait, trunc: request.isTrunc,
+                                 exact: request.isExactStreamRecv(stream: stream), stream: stream)
                 }
-                if closedByPeer {
-                    return .done(.error(.with(.closed, partial: got)))
-                }
-                if wouldBlock && got.isEmpty { return .wouldBlock }
-                if wouldBlock && exact { return .partial(.data(got)) }
-                return .done(.data(got))
 
             case .recvfrom(let length, let flags):
                 let size = length > 0 ? length : (stream ? state.otp.rcvbuf : 65536)
@@ -118,6 +83,47 @@ extension Engine {
         } catch {
             return .done(.error(.errno(error)))
         }
+    }
+
+    /// The recv loop of ``attempt(_:_:_:)``: one recv, or for an exact stream read as many as
+    /// it takes to fill `size` bytes or find the socket empty.
+    private static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, size: Int, flags: Int32,
+                                trunc: Bool, exact: Bool, stream: Bool) -> Attempt {
+        if trunc { buffer.initializeMemory(as: UInt8.self, repeating: 0) }
+        var count = 0
+        var closedByPeer = false
+        var wouldBlock = false
+        var failure: Errno?
+        repeat {
+            let want = size - count
+            let n: Int
+            do throws(Errno) {
+                let into = UnsafeMutableRawBufferPointer(rebasing: buffer[count..<(count + want)])
+                guard case .done(let got) = try sysRecv(fd, into, flags) else {
+                    wouldBlock = true
+                    break
+                }
+                n = got
+            } catch {
+                // An error after some bytes (a reset) must not lose those bytes.
+                failure = error
+                break
+            }
+            if n == 0 && stream && want > 0 { closedByPeer = true; break }
+            // MSG_TRUNC reports a datagram's real length, past the buffer's end.
+            count += min(n, want)
+            if !exact { break }
+        } while count < size
+        if wouldBlock && count == 0 { return .wouldBlock }
+        let got = Array(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        if let failure {
+            return .done(.error(.with(.errno(failure), partial: got)))
+        }
+        if closedByPeer {
+            return .done(.error(.with(.closed, partial: got)))
+        }
+        if wouldBlock && exact { return .partial(.data(got)) }
+        return .done(.data(got))
     }
 
     /// Sends until all `total` bytes are out or the socket would block. Datagram sends are

@@ -29,6 +29,8 @@ struct SocketState: @unchecked Sendable {
 
     subscript(d: Direction) -> OperationQueue {
         get { queues[d.rawValue] }
-        set { queues[d.rawValue] = newValue }
+        // In place: a copy would hold a second reference to every waiter while a method
+        // runs (so no spare waiter could be reused) and cost retains per access.
+        _modify { yield &queues[d.rawValue] }
     }
 }

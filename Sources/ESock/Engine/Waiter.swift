@@ -1,7 +1,7 @@
 /// One caller's operation waiting in a direction of a socket.
 final class Waiter: @unchecked Sendable {
     /// Where its messages go; also the caller's identity.
-    let caller: Mailbox
+    private(set) var caller: Mailbox
     var handle: Handle
     var request: Request
     var phase: Phase
@@ -27,6 +27,23 @@ final class Waiter: @unchecked Sendable {
         self.deadline = deadline
     }
 
+    /// Makes this (finished, unreferenced) waiter stand for a new operation.
+    func reset(caller: Mailbox, handle: Handle, request: Request, phase: Phase, deadline: ContinuousClock.Instant?) {
+        self.caller = caller
+        self.handle = handle
+        self.request = request
+        self.phase = phase
+        self.deadline = deadline
+        inFlight = nil
+    }
+
+    /// Lets go of the caller and the request's data (see ``OperationQueue/retire(_:)``).
+    func clear() {
+        caller = Waiter.retired
+        request = .accept
+        inFlight = nil
+    }
+
     var tag: OperationTag { request.tag }
 
     /// Bytes of ``SocketAPI/write(_:_:)-(_,UnsafeRawBufferPointer)`` that came while send calls
@@ -42,4 +59,6 @@ final class Waiter: @unchecked Sendable {
 
     /// The caller identity of written bytes (never posted to).
     private static let writes = Mailbox()
+    /// The caller of a retired waiter (never posted to).
+    private static let retired = Mailbox()
 }

@@ -17,7 +17,9 @@ public final class Mailbox: Sendable {
         let id: UInt64
         /// Takes any message: a new one is handed to it directly.
         let takesAny: Bool
-        let continuation: CheckedContinuation<Wake, Never>
+        // Unsafe: resumed exactly once, by whoever removes it from `waiters` under the lock
+        // (a checked continuation would cost an allocation per wait).
+        let continuation: UnsafeContinuation<Wake, Never>
     }
 
     /// Why a waiting receiver resumes.
@@ -51,16 +53,19 @@ public final class Mailbox: Sendable {
     /// called with the socket's lock held, and a predicate that touches the socket would
     /// deadlock.
     func post(_ message: SocketMessage) {
-        let wake: [(CheckedContinuation<Wake, Never>, Wake)] = state.withLock { s in
+        // The common case, one receiver that takes anything, resumes without building a list.
+        let (direct, recheck): (UnsafeContinuation<Wake, Never>?, [Waiter]) = state.withLock { s in
             if let i = s.waiters.firstIndex(where: { $0.takesAny }) {
-                return [(s.waiters.remove(at: i).continuation, .message(message))]
+                return (s.waiters.remove(at: i).continuation, [])
             }
             s.messages.append((s.nextSeq, message))
             s.nextSeq += 1
-            defer { s.waiters.removeAll() }
-            return s.waiters.map { ($0.continuation, .recheck) }
+            if s.waiters.isEmpty { return (nil, []) }
+            defer { s.waiters.removeAll(keepingCapacity: true) }
+            return (nil, s.waiters)
         }
-        for (c, w) in wake { c.resume(returning: w) }
+        direct?.resume(returning: .message(message))
+        for w in recheck { w.continuation.resume(returning: .recheck) }
     }
 
     /// Removes and returns the queued message about `handle` on `socket`, if one is there.
@@ -125,7 +130,7 @@ public final class Mailbox: Sendable {
         return await withTaskCancellationHandler {
             while true {
                 let seenSoFar = seen
-                let wake = await withCheckedContinuation { (c: CheckedContinuation<Wake, Never>) in
+                let wake = await withUnsafeContinuation { (c: UnsafeContinuation<Wake, Never>) in
                     let now: Wake? = state.withLock { s in
                         // Checked under the lock, so a message, a timer or a cancel that came
                         // before the waiter is queued cannot be missed.
@@ -154,7 +159,7 @@ public final class Mailbox: Sendable {
 
     /// Resumes the waiter `id` as expired if it still waits.
     private func expire(_ id: UInt64) {
-        let c = state.withLock { s -> CheckedContinuation<Wake, Never>? in
+        let c = state.withLock { s -> UnsafeContinuation<Wake, Never>? in
             guard let i = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
             return s.waiters.remove(at: i).continuation
         }

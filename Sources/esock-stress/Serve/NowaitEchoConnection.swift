@@ -39,7 +39,9 @@ struct NowaitEchoConnection: ConnectionHandler {
     private func send(_ socket: Socket, _ data: [UInt8], _ mailbox: Mailbox) async throws(SocketError) {
         var rest = data[...]
         while !rest.isEmpty {
-            switch try api.send(socket, Array(rest), nowait: mailbox) {
+            // The whole message goes as it is; only a remainder is copied.
+            let chunk = rest.count == data.count ? data : Array(rest)
+            switch try api.send(socket, chunk, nowait: mailbox) {
             case .ok:
                 return
             case .select(_, let partial):

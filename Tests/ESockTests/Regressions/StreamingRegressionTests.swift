@@ -161,27 +161,19 @@ struct StreamingRegressionTests {
     @Test("a socket dropped without close gives its descriptor back", arguments: TestBackends.all)
     func droppedSockets(backend: Backend) async throws {
         guard let api = try TestBackends.api(backend) else { return }
-        var identities: [(Int32, UInt)] = []
+        var watch = DescriptorWatch()
         do {
             var sockets: [Socket] = []
             for i in 0..<200 {
                 let s = try api.open(.inet, i % 2 == 0 ? .stream : .dgram, .default)
                 sockets.append(s)
-                var st = stat()
-                #expect(fstat(s.fileDescriptor, &st) == 0)
-                identities.append((s.fileDescriptor, UInt(st.st_ino)))
+                let noted = watch.note(s)
+                #expect(noted)
             }
             sockets.removeAll()
         }
-        // A descriptor still open with the same inode is the dropped socket's, leaked.
-        func leaked() -> Int {
-            identities.filter { fd, ino in
-                var st = stat()
-                return fstat(fd, &st) == 0 && UInt(st.st_ino) == ino
-            }.count
-        }
-        let gone = await eventually(.seconds(5)) { leaked() == 0 }
-        #expect(gone, "\(leaked()) of 200 dropped sockets still hold their descriptor")
+        let gone = await eventually(.seconds(5)) { watch.stillOpen == 0 }
+        #expect(gone, "\(watch.stillOpen) of 200 dropped sockets still hold their descriptor")
     }
 
     @Test("handler calls never overlap and nothing follows `ended`, closing from another thread",

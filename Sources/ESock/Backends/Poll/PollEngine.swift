@@ -74,7 +74,8 @@ final class PollEngine: Engine {
             }
             if st[d].contains(caller) { throw .invalid(.state) }
             if st[d].isBusy {
-                let w = Waiter(caller: caller, handle: handle ?? Handle(), request: request, phase: .queued, deadline: nil)
+                let w = st[d].makeWaiter(caller: caller, handle: handle ?? Handle(), request: request, phase: .queued,
+                                         deadline: nil)
                 st[d].queued.append(w)
                 st.counters.waited(d)
                 return .pending(.select(SelectInfo(tag: tag, handle: w.handle)), partial: nil)
@@ -89,7 +90,8 @@ final class PollEngine: Engine {
             case .partial(let status): partial = status
             case .wouldBlock: partial = nil
             }
-            let w = Waiter(caller: caller, handle: handle ?? Handle(), request: request, phase: .waiting, deadline: nil)
+            let w = st[d].makeWaiter(caller: caller, handle: handle ?? Handle(), request: request, phase: .waiting,
+                                     deadline: nil)
             st[d].current = w
             st.counters.waited(d)
             if d == .write { wantOutput(socket, &st) }
@@ -137,6 +139,7 @@ final class PollEngine: Engine {
     }
 
     private func activateNext(_ socket: Socket, _ d: Direction, _ st: inout SocketState) {
+        if let done = st[d].current { st[d].retire(done) }
         st[d].current = nil
         if d == .write, admitWrites(&st) {
             // Re-registering re-evaluates readiness: a writable socket reports an edge at
@@ -173,10 +176,8 @@ final class PollEngine: Engine {
             let err = EPOLLERR.rawValue | EPOLLHUP.rawValue
             let readable = events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | err) != 0
             let writable = events & (EPOLLOUT.rawValue | err) != 0
-            var directions: [Direction] = []
-            if readable { directions += [.accept, .read] }
-            if writable { directions.append(.write) }
-            for d in directions {
+            for d in Direction.allCases {
+                guard d == .write ? writable : readable else { continue }
                 guard let w = st[d].current, w.phase == .waiting else { continue }
                 // A sender waits for written bytes to go out first.
                 if d == .write && !st.outbox.isEmpty { continue }

@@ -62,7 +62,8 @@ final class URingEngine: Engine {
             let h = handle ?? Handle()
             let info = PendingInfo.completion(CompletionInfo(tag: tag, handle: h))
             if st[d].isBusy {
-                st[d].queued.append(Waiter(caller: caller, handle: h, request: request, phase: .queued, deadline: deadline))
+                st[d].queued.append(st[d].makeWaiter(caller: caller, handle: h, request: request, phase: .queued,
+                                                     deadline: deadline))
                 st.counters.waited(d)
                 return .pending(info, partial: nil)
             }
@@ -87,7 +88,7 @@ final class URingEngine: Engine {
                     break
                 }
             }
-            let w = Waiter(caller: caller, handle: h, request: request, phase: .waiting, deadline: deadline)
+            let w = st[d].makeWaiter(caller: caller, handle: h, request: request, phase: .waiting, deadline: deadline)
             st[d].current = w
             st.counters.waited(d)
             if tag == .connect { st.writeStates.insert(.connecting) }
@@ -98,7 +99,13 @@ final class URingEngine: Engine {
     }
 
     func submit(_ socket: Socket, _ w: Waiter, _ st: inout SocketState) {
-        let op = URingOperation(socket: socket, waiter: w, rcvbuf: st.otp.rcvbuf)
+        let op: URingOperation
+        if let spare = loop.reusableOperation() {
+            spare.start(socket: socket, waiter: w, rcvbuf: st.otp.rcvbuf)
+            op = spare
+        } else {
+            op = URingOperation(socket: socket, waiter: w, rcvbuf: st.otp.rcvbuf)
+        }
         w.inFlight = op
         st.inFlight += 1
         loop.send(.submit(op))
@@ -106,7 +113,7 @@ final class URingEngine: Engine {
 
     /// Called on the loop thread with each operation's final CQE result.
     func completed(_ op: URingOperation, _ res: Int32) {
-        let socket = op.socket
+        let socket: Socket = op.socket
         socket.state.withLock { st in
             let closed = st.closed
             let outcome = op.complete(res) { fd in
@@ -156,6 +163,7 @@ final class URingEngine: Engine {
             }
             if d != .write { st.stash.posted(op.waiter.handle, peek: op.request.isPeek) }
             op.waiter.caller.post(.completion(socket, op.waiter.handle, status))
+            st[d].retire(op.waiter)
             activateNext(socket, d, &st)
         }
     }

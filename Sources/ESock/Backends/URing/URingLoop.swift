@@ -65,6 +65,9 @@ final class URingLoop: @unchecked Sendable {
         t.initialize(to: __kernel_timespec(tv_sec: s, tv_nsec: atto / 1_000_000_000))
         return t
     }()
+    /// Ended operations kept for reuse (taken by callers' threads, so behind a lock).
+    private let spareOperations = Lock<[URingOperation]>([])
+    private static let spareOperationLimit = 64
     /// Called on the loop thread with each streaming CQE.
     var onStream: ((StreamKind, Socket, Int32, UInt32) -> Void)?
 
@@ -132,6 +135,20 @@ final class URingLoop: @unchecked Sendable {
                               io_uring_buf_ring_mask(Self.bufferCount), 0)
         io_uring_buf_ring_advance(br, 1)
         buffersInRing += 1
+    }
+
+    /// Keeps an ended operation, with its receive memory, for ``reusableOperation()``.
+    private func recycle(_ op: URingOperation) {
+        op.clear()
+        spareOperations.withLock { spare in
+            if spare.count < Self.spareOperationLimit { spare.append(op) }
+        }
+    }
+
+    /// An ended operation to set up again, if one is kept: steady traffic then allocates no
+    /// operations and no receive buffers.
+    func reusableOperation() -> URingOperation? {
+        spareOperations.withLock { $0.popLast() }
     }
 
     /// Parks `socket` until buffers are back (its recv ended with ENOBUFS).
@@ -309,9 +326,12 @@ final class URingLoop: @unchecked Sendable {
             if flags & esock_cqe_f_buffer != 0 { buffersInRing -= 1 }
             onStream?(StreamKind(rawValue: data & 7)!, socket, res, flags)
         default:
-            let op = Unmanaged<URingOperation>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(data))!)
+            var op = Unmanaged<URingOperation>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(data))!)
                 .takeRetainedValue()
             onCompletion(op, res)
+            // Nothing else refers to an operation that has ended (a resubmitted one, or one
+            // a queued cancel names, is referred to by that command): keep it for reuse.
+            if isKnownUniquelyReferenced(&op) { recycle(op) }
         }
     }
 }

@@ -7,8 +7,9 @@ import Glibc
 /// runs, and what to do with its completion. Retained from submission to its final CQE
 /// (its address is the CQE's user_data).
 final class URingOperation: @unchecked Sendable {
-    let socket: Socket
-    let waiter: Waiter
+    // Nil only while the operation waits in the pool for reuse.
+    private(set) var socket: Socket!
+    private(set) var waiter: Waiter!
     private(set) var request: Request
     /// Cancelled by the caller or by close: the result goes to the stash (or is dropped).
     var cancelled = false
@@ -16,19 +17,24 @@ final class URingOperation: @unchecked Sendable {
     /// caller's private mailbox, so the bytes that went out are not reported unsent.
     var settles = false
 
+    /// Receive memory, owned: kept when the operation is reused for a receive of the same size.
     private var buffer: UnsafeMutableRawBufferPointer?
+    /// The bytes a send writes: the request's own array storage, which the request keeps
+    /// alive and unchanged while the kernel reads it (no copy).
+    private var sendBytes: UnsafeRawPointer?
     private var header: MessageHeader?
     private var address: UnsafeMutablePointer<SockaddrStorage>?
-    private let timespec: UnsafeMutablePointer<__kernel_timespec>
+    /// The linked timeout's value; allocated by the first operation with a deadline.
+    private var timespec: UnsafeMutablePointer<__kernel_timespec>?
     /// EAGAIN completions so far (see ``complete(_:accept:)``).
     private var retries = 0
     /// Bytes of a send already written by earlier submissions.
     private var sent = 0
-    private let sendTotal: Int
+    private var sendTotal = 0
     /// The recv length asked for (0: any).
-    private let recvLength: Int
+    private var recvLength = 0
     /// The socket's `{otp, rcvbuf}`: the size of a receive buffer asked for as 0.
-    private let rcvbuf: Int
+    private var rcvbuf = 0
 
     /// The outcome of a CQE.
     enum Outcome {
@@ -40,43 +46,61 @@ final class URingOperation: @unchecked Sendable {
         self.socket = socket
         self.waiter = waiter
         self.request = waiter.request
+        start(socket: socket, waiter: waiter, rcvbuf: rcvbuf)
+    }
+
+    /// Sets the operation up for `waiter`'s request (a new one, or a reused one that ended).
+    func start(socket: Socket, waiter: Waiter, rcvbuf: Int) {
+        self.socket = socket
+        self.waiter = waiter
+        self.request = waiter.request
         self.rcvbuf = rcvbuf
-        timespec = .allocate(capacity: 1)
-        timespec.initialize(to: __kernel_timespec())
+        cancelled = false
+        settles = false
+        retries = 0
+        sent = 0
+        sendTotal = 0
+        recvLength = 0
+        sendBytes = nil
+        header = nil
         let stream = socket.type == .stream
         switch waiter.request {
         case .recv(let length, _):
             recvLength = length
-            let b = UnsafeMutableRawBufferPointer.allocate(byteCount: length > 0 ? length : (stream ? rcvbuf : 65536),
-                                                           alignment: 16)
-            if waiter.request.isTrunc { b.initializeMemory(as: UInt8.self, repeating: 0) }
-            buffer = b
-            sendTotal = 0
+            let size = max(length > 0 ? length : (stream ? rcvbuf : 65536), 1)
+            if buffer?.count != size {
+                buffer?.deallocate()
+                buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+            }
+            if waiter.request.isTrunc { buffer!.initializeMemory(as: UInt8.self, repeating: 0) }
         case .send(let data, _):
-            recvLength = 0
             sendTotal = data.count
-            let b = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: 16)
-            b.copyBytes(from: data)
-            buffer = b
+            // A native array's storage does not move while it is held and not mutated; the
+            // request holds it until the operation's last completion.
+            sendBytes = data.withUnsafeBytes { $0.baseAddress }
         case .sendto(let data, _, _):
-            recvLength = 0
             sendTotal = data.count
         case .sendmsg(let m, _, _):
-            recvLength = 0
             sendTotal = m.count
         case .connect(let a):
-            recvLength = 0
-            sendTotal = 0
-            address = .allocate(capacity: 1)
+            if address == nil { address = .allocate(capacity: 1) } else { address!.deinitialize(count: 1) }
             address!.initialize(to: a)
         case .recvfrom(let length, _):
             recvLength = length
-            sendTotal = 0
         default:
-            recvLength = 0
-            sendTotal = 0
+            break
         }
         prepareHeader()
+    }
+
+    /// Lets go of the socket, waiter and data of an operation that has ended, keeping its
+    /// memory for the next one (see ``URingLoop/recycle(_:)-(URingOperation)``).
+    func clear() {
+        socket = nil
+        waiter = nil
+        request = .accept
+        sendBytes = nil
+        header = nil
     }
 
     private func prepareHeader() {
@@ -110,7 +134,7 @@ final class URingOperation: @unchecked Sendable {
         case .recv(_, let flags):
             io_uring_prep_recv(sqe, fd, buffer!.baseAddress, buffer!.count, flags)
         case .send(_, let flags):
-            io_uring_prep_send(sqe, fd, buffer!.baseAddress! + sent, sendTotal - sent, flags | nosignal)
+            io_uring_prep_send(sqe, fd, sendBytes.map { $0 + sent }, sendTotal - sent, flags | nosignal)
         case .recvfrom(_, let flags), .recvmsg(_, _, let flags):
             io_uring_prep_recvmsg(sqe, fd, header!.msg, UInt32(bitPattern: flags))
         case .sendto(_, _, let flags), .sendmsg(_, _, let flags):
@@ -122,9 +146,15 @@ final class URingOperation: @unchecked Sendable {
     func timeout(until deadline: ContinuousClock.Instant) -> UnsafeMutablePointer<__kernel_timespec> {
         let left = max(ContinuousClock.now.duration(to: deadline), .zero)
         let (s, atto) = left.components
-        timespec.pointee.tv_sec = s
-        timespec.pointee.tv_nsec = atto / 1_000_000_000
-        return timespec
+        let t = timespec ?? {
+            let t = UnsafeMutablePointer<__kernel_timespec>.allocate(capacity: 1)
+            t.initialize(to: __kernel_timespec())
+            timespec = t
+            return t
+        }()
+        t.pointee.tv_sec = s
+        t.pointee.tv_nsec = atto / 1_000_000_000
+        return t
     }
 
     /// Interprets the CQE result `res`. `accept` wraps an accepted descriptor.
@@ -193,6 +223,6 @@ final class URingOperation: @unchecked Sendable {
         buffer?.deallocate()
         address?.deinitialize(count: 1)
         address?.deallocate()
-        timespec.deallocate()
+        timespec?.deallocate()
     }
 }
