@@ -6,6 +6,9 @@
 #
 # Environment read by the suite: ESOCK_EXPECT_URING=0|1 (containers: is io_uring expected
 # to be blocked or usable), ESOCK_IN_CONTAINER=1, ESOCK_IOURING_DISABLED=2 (sysctl check).
+# ESOCK_TEST_LOOPS: the loop counts the whole suite runs with, one run each (default "1 3":
+# every behaviour with one loop per backend and with sockets spread over three; containers
+# run once, with 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,4 +22,9 @@ timeout 1500 swift build --build-tests "${scratch[@]}"
 # ESOCK_TEST_PARALLEL=1 runs them in parallel (about 12 s instead of 60 s here).
 parallel=(--no-parallel)
 [ "${ESOCK_TEST_PARALLEL:-0}" = 1 ] && parallel=()
-timeout 900 swift test --skip-build "${scratch[@]}" "${parallel[@]}" --skip IOURingDisabled "$@"
+default_loops="1 3"
+[ "${ESOCK_IN_CONTAINER:-0}" = 1 ] && default_loops="2"
+for loops in ${ESOCK_TEST_LOOPS:-$default_loops}; do
+  echo "test.sh: the suite with ESOCK_LOOPS=$loops"
+  ESOCK_LOOPS=$loops timeout 900 swift test --skip-build "${scratch[@]}" "${parallel[@]}" --skip IOURingDisabled "$@"
+done

@@ -5,7 +5,7 @@
 // No _GNU_SOURCE here: the libc headers below are also part of SwiftGlibc, which is built
 // without it, and it changes their declarations (fd_set's member is then `fds_bits`, not
 // `__fds_bits`). Clang then finds two different definitions of one type and a clean build
-// fails. The two GNU functions needed are declared by hand instead.
+// fails. The three GNU functions needed are declared by hand instead.
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
@@ -15,10 +15,19 @@
 
 extern int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 extern int pthread_setname_np(pthread_t thread, const char *name);
+extern int sched_getaffinity(int pid, size_t size, void *mask);
 
 // GNU extensions, wrapped so Swift sees them whatever SwiftGlibc was built with.
 static inline int esock_accept4(int fd, int flags) { return accept4(fd, 0, 0, flags); }
 static inline int esock_set_thread_name(const char *name) { return pthread_setname_np(pthread_self(), name); }
+// The number of CPUs this process may run on (its affinity mask), or 0 when unknown.
+static inline int esock_available_cpus(void) {
+    unsigned long mask[16] = {0};
+    if (sched_getaffinity(0, sizeof mask, mask) != 0) return 0;
+    int n = 0;
+    for (int i = 0; i < 16; i++) n += __builtin_popcountl(mask[i]);
+    return n;
+}
 
 static const int esock_udp_cork = UDP_CORK;
 // MSG_NOSIGNAL through a constant of this module: Swift's own lookup of the glibc enum

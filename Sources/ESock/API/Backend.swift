@@ -43,54 +43,80 @@ public struct BackendInfo: Sendable, CustomStringConvertible {
     public let details: [String: String]
     /// Open sockets in the registry.
     public let sockets: Int
+    /// The loop threads of this backend group (see ``EventLoops``).
+    public let loops: Int
 
     public var description: String {
         var s = "backend: \(backend.rawValue) (requested \(requested.rawValue)): \(reason)"
+        s += "\n  loops: \(loops)"
         for (k, v) in details.sorted(by: { $0.key < $1.key }) { s += "\n  \(k): \(v)" }
         return s
     }
 }
 
-/// The process-wide engines: one loop thread per backend, made on first use.
+/// The process-wide loop groups: per backend and loop count, started on first use and kept
+/// for the life of the process (a thread that submitted io_uring requests must outlive them).
 enum Engines {
-    private static let state = Lock<(poll: PollEngine?, uring: URingEngine?)>((nil, nil))
-
-    static func poll() throws(SocketError) -> PollEngine {
-        try state.withLock { s throws(SocketError) -> PollEngine in
-            if let e = s.poll { return e }
-            let e = try PollEngine()
-            s.poll = e
-            return e
-        }
+    private struct Key: Hashable {
+        let kind: Backend
+        let loops: Int
     }
 
-    static func uring() throws(SocketError) -> URingEngine {
+    private static let groups = Lock<[Key: LoopGroup]>([:])
+
+    /// The poll group with `loops` loops.
+    static func poll(loops: Int) throws(SocketError) -> LoopGroup {
+        try group(Key(kind: .poll, loops: loops)) { g, i throws(SocketError) in try PollEngine(group: g, index: i) }
+    }
+
+    /// The uring group with `loops` loops; throws where io_uring is unavailable.
+    static func uring(loops: Int) throws(SocketError) -> LoopGroup {
         let probe = URingProbe.current
         if let why = probe.unavailable {
             throw .invalid(.backend(why))
         }
-        return try state.withLock { s throws(SocketError) -> URingEngine in
-            if let e = s.uring { return e }
-            let e = try URingEngine(probe: probe)
-            s.uring = e
-            return e
+        return try group(Key(kind: .uring, loops: loops)) { g, i throws(SocketError) in
+            try URingEngine(probe: probe, group: g, index: i)
         }
     }
 
-    /// The engine for `backend`, and why it was chosen.
-    static func resolve(_ backend: Backend) throws(SocketError) -> (any Engine, String) {
+    private static func group(_ key: Key,
+                              _ make: (LoopGroup, Int) throws(SocketError) -> any Engine) throws(SocketError) -> LoopGroup {
+        try groups.withLock { g throws(SocketError) -> LoopGroup in
+            if let existing = g[key] { return existing }
+            let made = try LoopGroup(kind: key.kind, count: key.loops, make: make)
+            g[key] = made
+            return made
+        }
+    }
+
+    /// The group for `backend`.
+    static func resolve(_ backend: Backend, loops: Int) throws(SocketError) -> LoopGroup {
         switch backend {
         case .poll:
-            return (try poll(), "poll requested")
+            return try poll(loops: loops)
         case .uring:
-            return (try uring(), "uring requested")
+            return try uring(loops: loops)
         case .auto:
             let probe = URingProbe.current
             if let why = probe.unavailable {
                 if probe.isResourceError { throw .invalid(.backend(why)) }
-                return (try poll(), "\(why); using poll")
+                return try poll(loops: loops)
             }
-            return (try uring(), "io_uring available (\(probe.setupFlagNames.isEmpty ? "no setup flags" : probe.setupFlagNames.joined(separator: "|"))); using uring")
+            return try uring(loops: loops)
+        }
+    }
+
+    /// Why `requested` resolved to `kind` (for ``BackendInfo/reason``).
+    static func reason(requested: Backend, kind: Backend) -> String {
+        switch requested {
+        case .poll: return "poll requested"
+        case .uring: return "uring requested"
+        case .auto:
+            let probe = URingProbe.current
+            if kind == .poll { return "\(probe.unavailable ?? "io_uring unavailable"); using poll" }
+            let flags = probe.setupFlagNames.isEmpty ? "no setup flags" : probe.setupFlagNames.joined(separator: "|")
+            return "io_uring available (\(flags)); using uring"
         }
     }
 }

@@ -9,8 +9,13 @@
 /// }
 /// ```
 extension Socket {
-    /// The ``SocketAPI`` of this socket's backend.
-    public var api: any SocketAPI { engine.api }
+    /// The ``SocketAPI`` of this socket's backend (its loop group).
+    public var api: any SocketAPI { ESockAPI(of: self) }
+
+    /// An executor that runs tasks on this socket's loop thread: a task that prefers it is
+    /// resumed by the socket's messages without a hop between threads. Keep such tasks
+    /// short between awaits: they share the thread with the loop's other sockets.
+    public var executor: any TaskExecutor { engine.executor }
 
     /// Opens a stream socket, binds it to `address` and listens.
     public static func listen(on address: SocketAddress, backlog: Int = 128,
@@ -44,21 +49,21 @@ extension Socket {
 
     /// Accepts a connection.
     public func accept(timeout: Timeout = .infinity) async throws(SocketError) -> Socket {
-        try await api.accept(self, timeout: timeout)
+        try await ESockAPI(of: self).accept(self, timeout: timeout)
     }
 
     /// Receives `length` bytes (0: whatever is there).
     public func recv(length: Int = 0, timeout: Timeout = .infinity) async throws(SocketError) -> [UInt8] {
-        try await api.recv(self, length: length, timeout: timeout)
+        try await ESockAPI(of: self).recv(self, length: length, timeout: timeout)
     }
 
     /// Sends all of `data`.
     public func send(_ data: [UInt8], timeout: Timeout = .infinity) async throws(SocketError) {
-        try await api.send(self, data, timeout: timeout)
+        try await ESockAPI(of: self).send(self, data, timeout: timeout)
     }
 
     /// Closes the socket.
-    public func close() throws(SocketError) { try api.close(self) }
+    public func close() throws(SocketError) { try engine.close(self) }
 
     /// The connections accepted on this listening socket, one at a time, until the socket
     /// is closed (the sequence then ends) or an accept fails (it throws).
@@ -89,15 +94,5 @@ extension Socket {
         }
 
         public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(listener: listener) }
-    }
-}
-
-extension Engine {
-    /// A ``SocketAPI`` value for this engine.
-    var api: any SocketAPI {
-        if kind == .uring {
-            return URingSocketAPI(engine: self, requested: .uring, reason: "socket's backend")
-        }
-        return PollSocketAPI(engine: self, requested: .poll, reason: "socket's backend")
     }
 }

@@ -121,10 +121,14 @@ public struct OpenOptions: Sendable {
     public var useRegistry: Bool?
     /// A label for the owner, shown by `info` and usable as a registry filter.
     public var owner: String
+    /// The loop of the API's group the socket belongs to (taken modulo the number of loops);
+    /// nil spreads new sockets over the loops in turn.
+    public var loop: Int?
 
-    public init(useRegistry: Bool? = nil, owner: String = "") {
+    public init(useRegistry: Bool? = nil, owner: String = "", loop: Int? = nil) {
         self.useRegistry = useRegistry
         self.owner = owner
+        self.loop = loop
     }
 }
 
@@ -133,28 +137,60 @@ public struct OpenOptions: Sendable {
 /// `.auto` uses io_uring where the kernel and sandbox allow it and poll otherwise;
 /// ``SocketAPI/info()`` says which and why. `.uring` throws `invalid(backend(reason))` where
 /// io_uring is unavailable.
-public func socketAPI(_ backend: Backend = .processDefault) throws(SocketError) -> any SocketAPI {
-    if backend == .processDefault, let bad = Backend.invalidEnvironment {
-        throw .invalid(.argument("ESOCK_BACKEND=\(bad) is not one of uring, poll, auto"))
-    }
-    let (engine, reason) = try Engines.resolve(backend)
-    switch engine {
-    case let e as URingEngine: return URingSocketAPI(engine: e, requested: backend, reason: reason)
-    case let e as PollEngine: return PollSocketAPI(engine: e, requested: backend, reason: reason)
-    default: throw .invalid(.backend("unknown engine"))
-    }
+///
+/// `loops` chooses the backend's loop group: nil for the process default
+/// (``EventLoops/count``), or a number of loops (`1...EventLoops.limit`); each group starts
+/// once and lives as long as the process. Sockets opened through the API are spread over its
+/// loops, and so are connections accepted on them.
+public func socketAPI(_ backend: Backend = .processDefault, loops: Int? = nil) throws(SocketError) -> any SocketAPI {
+    try ESockAPI(backend, loops: loops)
 }
 
-/// The io_uring (completion) implementation of ``SocketAPI``.
-public struct URingSocketAPI: EngineBackedAPI {
-    let engine: any Engine
+/// ESock's implementation of ``SocketAPI`` for both backends: the argument checks, the
+/// awaiting and `nowait` forms of each call and the calls that never wait are shared; only the
+/// engine of each socket's loop differs between uring and poll.
+public struct ESockAPI: SocketAPI {
+    /// The loops sockets opened here are spread over.
+    let group: LoopGroup
+    /// The backend that was asked for (`.auto` included).
     let requested: Backend
-    let reason: String
+
+    /// The API for `backend` on a group of `loops` loops (nil: ``EventLoops/count``).
+    public init(_ backend: Backend = .processDefault, loops: Int? = nil) throws(SocketError) {
+        if backend == .processDefault, let bad = Backend.invalidEnvironment {
+            throw .invalid(.argument("ESOCK_BACKEND=\(bad) is not one of uring, poll, auto"))
+        }
+        let count: Int
+        if let loops {
+            guard (1...EventLoops.limit).contains(loops) else {
+                throw .invalid(.argument("loop count must be in 1...\(EventLoops.limit), got \(loops)"))
+            }
+            count = loops
+        } else {
+            if case .failure(let e)? = EventLoops.environment { throw e }
+            count = EventLoops.count
+        }
+        self.group = try Engines.resolve(backend, loops: count)
+        self.requested = backend
+    }
+
+    /// The API of the group `socket` belongs to.
+    init(of socket: Socket) {
+        group = socket.engine.group
+        requested = socket.engine.kind
+    }
+
+    /// The first loop's engine (the group's calls that concern no socket in particular).
+    var engine: any Engine { group.engines[0] }
+
+    /// Why this backend was chosen.
+    var reason: String { Engines.reason(requested: requested, kind: group.kind) }
 }
 
-/// The epoll (select) implementation of ``SocketAPI``.
-public struct PollSocketAPI: EngineBackedAPI {
-    let engine: any Engine
-    let requested: Backend
-    let reason: String
-}
+/// The io_uring implementation of ``SocketAPI``: ``ESockAPI`` serves both backends.
+@available(*, deprecated, renamed: "ESockAPI")
+public typealias URingSocketAPI = ESockAPI
+
+/// The epoll implementation of ``SocketAPI``: ``ESockAPI`` serves both backends.
+@available(*, deprecated, renamed: "ESockAPI")
+public typealias PollSocketAPI = ESockAPI

@@ -24,7 +24,7 @@ public struct SocketInfo: Sendable, CustomStringConvertible {
     }
 }
 
-extension EngineBackedAPI {
+extension ESockAPI {
     public func info(_ socket: Socket) -> SocketInfo {
         socket.state.withLock { st in
             var w = st.writeStates

@@ -13,6 +13,10 @@ enum Begin {
 protocol Engine: AnyObject, Sendable {
     /// `.poll` or `.uring`.
     var kind: Backend { get }
+    /// The group of loops this engine's loop belongs to.
+    var group: LoopGroup { get }
+    /// The loop's place in its group (0-based).
+    var index: Int { get }
     /// poll: descriptors are O_NONBLOCK. uring: they stay blocking (io_uring would
     /// otherwise fail operations with EAGAIN instead of waiting).
     var nonblockingDescriptors: Bool { get }
@@ -95,7 +99,8 @@ extension Engine {
     /// The socket accepted on descriptor `fd` from `listener`.
     func accepted(fd: Int32, from listener: Socket) -> CompletionStatus {
         do {
-            let s = try adopt(fd: fd, domain: listener.domain, type: listener.type, protocol: listener.protocol,
+            // Connections are spread over the group's loops, not kept on the listener's.
+            let s = try group.next().adopt(fd: fd, domain: listener.domain, type: listener.type, protocol: listener.protocol,
                               useRegistry: listener.usesRegistry, owner: listener.owner, connected: true)
             return .accepted(s)
         } catch {

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-extension EngineBackedAPI {
+extension ESockAPI {
     public func setopt(_ socket: Socket, _ option: SocketOption, _ value: OptionValue) throws(SocketError) {
         let spec = try OptionTable.spec(option, for: socket, setting: true)
         switch spec.storage {

@@ -26,6 +26,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The data path: stream (the zero-copy fast path), async (awaiting calls) or nowait (Erlang-shaped calls and a mailbox).")
     var path: ServePath = .stream
 
+    @Option(help: "Loop threads of the backend (default: $ESOCK_LOOPS, else one per CPU this process may run on).")
+    var loops: Int?
+
     @Option(help: "Stop after this many seconds even without a signal.")
     var duration: Double = 3600
 
@@ -43,6 +46,9 @@ struct Serve: AsyncParsableCommand {
         guard (1...65_535).contains(backlog) else {
             throw ValidationError("--backlog must be in 1...65535, got \(backlog)")
         }
+        if let loops, !(1...EventLoops.limit).contains(loops) {
+            throw ValidationError("--loops must be in 1...\(EventLoops.limit), got \(loops)")
+        }
         if let maxDescriptors, maxDescriptors < 16 {
             throw ValidationError("--max-descriptors must be at least 16 (the runtime needs some), got \(maxDescriptors)")
         }
@@ -51,7 +57,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             if let maxDescriptors { try DescriptorLimit.lower(to: maxDescriptors) }
-            let api = try Backends.api(backend)
+            let api = try Backends.api(backend, loops: loops)
             let signals = TerminationSignals()
             let server = try EchoServer(api: api, host: host, port: port, mode: mode, path: path, backlog: backlog)
             let started = ContinuousClock.now
@@ -67,7 +73,7 @@ struct Serve: AsyncParsableCommand {
             let why = sig.map { "stopped by \(TerminationSignals.name($0))" } ?? "stopped after \(duration) s"
             Output.error("esock-stress serve: \(why) after \(Format.fixed(elapsed.seconds, 1)) s on \(api.backend.rawValue): "
                 + "\(s.connections) connections, \(s.bytesIn) bytes in, \(s.bytesOut) bytes out, "
-                + "\(s.resets) resets, \(s.errors) errors")
+                + "\(s.resets) resets, \(s.errors) errors, \(api.info().loops) loop(s)")
             for e in server.stats.errorSamples { Output.error("  error: \(e)") }
         }
     }

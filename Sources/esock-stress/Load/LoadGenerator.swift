@@ -37,7 +37,7 @@ enum LoadGenerator {
 
         let tallies = await withTaskGroup(of: Tally.self) { group in
             for (i, s) in sockets.enumerated() {
-                group.addTask(executorPreference: api.executor) { await LoadConnection(api: api, socket: s, index: i, plan: plan, live: live).run() }
+                group.addTask(executorPreference: s.executor) { await LoadConnection(api: api, socket: s, index: i, plan: plan, live: live).run() }
             }
             var all: [Tally] = []
             for await t in group { all.append(t) }

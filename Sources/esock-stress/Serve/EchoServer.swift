@@ -78,8 +78,8 @@ final class EchoServer: Sendable {
                     return
                 }
                 try? api.setopt(socket, .nodelay, .bool(true))
-                // On the loop executor a socket's messages resume its task without a thread hop.
-                group.addTask(executorPreference: api.executor) { [handler, stats] in
+                // On its loop's executor a socket's messages resume its task without a thread hop.
+                group.addTask(executorPreference: socket.executor) { [handler, stats] in
                     stats.active.add(1, ordering: .relaxed)
                     await handler.serve(socket, stats: stats)
                     stats.active.subtract(1, ordering: .relaxed)

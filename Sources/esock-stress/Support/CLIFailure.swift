@@ -66,10 +66,10 @@ extension Backend: ExpressibleByArgument {}
 /// Opening the socket API for a backend, with a reason the operator can act on.
 enum Backends {
     /// The API for `backend` (nil: `ESOCK_BACKEND`, else auto).
-    static func api(_ backend: Backend?) throws(CLIFailure) -> any SocketAPI {
+    static func api(_ backend: Backend?, loops: Int? = nil) throws(CLIFailure) -> any SocketAPI {
         let b = backend ?? .processDefault
         do {
-            return try socketAPI(b)
+            return try socketAPI(b, loops: loops)
         } catch {
             throw CLIFailure("backend \(b.rawValue) is unavailable", error)
         }

@@ -8,7 +8,7 @@ struct LoopExecutorTests {
         guard let api = try TestBackends.api(backend) else { return }
         let p = try await StreamPair.make(api)
         defer { p.close() }
-        let server = Task(executorPreference: api.executor) {
+        let server = Task(executorPreference: p.server.executor) {
             for _ in 0..<200 {
                 let d = try await api.recv(p.server, length: 0, timeout: .seconds(5))
                 try await api.send(p.server, d, timeout: .seconds(5))
@@ -27,7 +27,7 @@ struct LoopExecutorTests {
         guard let api = try TestBackends.api(backend) else { return }
         let p = try await StreamPair.make(api)
         defer { p.close() }
-        let t = Task(executorPreference: api.executor) { () async throws(SocketError) -> [UInt8] in
+        let t = Task(executorPreference: p.server.executor) { () async throws(SocketError) -> [UInt8] in
             try await api.recv(p.server, length: 1, timeout: .milliseconds(50))
         }
         await #expect(throws: SocketError.timeout) { try await t.value }

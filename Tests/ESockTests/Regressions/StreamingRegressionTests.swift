@@ -38,23 +38,25 @@ final class CountingHandler: StreamHandler {
     var total: Int { bytes.withLock { $0.values.reduce(0, +) } }
 }
 
-/// CPU time (user + system, in clock ticks) used so far by this process's thread named `name`.
-func threadTicks(named name: String) -> Int? {
+/// CPU time (user + system, in clock ticks) used so far by this process's threads whose
+/// names start with `prefix` (a backend's loops are `esock-uring-0`, `esock-uring-1`, ...).
+func threadTicks(named prefix: String) -> Int? {
     guard let dir = opendir("/proc/self/task") else { return nil }
     defer { closedir(dir) }
+    var total: Int?
     while let e = readdir(dir) {
         let tid = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
         guard tid.first?.isNumber == true,
               let comm = try? readSmallFile("/proc/self/task/\(tid)/comm"),
-              comm.split(separator: "\n").first.map(String.init) == name,
+              comm.split(separator: "\n").first.map({ $0.hasPrefix(prefix) }) == true,
               let stat = try? readSmallFile("/proc/self/task/\(tid)/stat"),
               let close = stat.lastIndex(of: ")") else { continue }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         // After the command: state is field 3, utime 14 and stime 15 (1-based, whole line).
         guard fields.count > 12, let u = Int(fields[11]), let s = Int(fields[12]) else { return nil }
-        return u + s
+        total = (total ?? 0) + u + s
     }
-    return nil
+    return total
 }
 
 /// The contents of a small text file (procfs).
@@ -117,16 +119,16 @@ struct StreamingRegressionTests {
             clients.append(c)
         }
         #expect(await eventually { handler.bytes.withLock { _ in true } })
-        // Block the loop thread while every client sends: the kernel fills every provided
+        // Block the loop threads while every client sends: the kernel fills every provided
         // buffer, and the multishot receives end with ENOBUFS.
-        let blocker = Task(executorPreference: api.executor) { _ = usleep(300_000) }
+        let blockers = TestBackends.loopExecutors(api).map { e in Task(executorPreference: e) { _ = usleep(300_000) } }
         try await withThrowingTaskGroup(of: Void.self) { g in
             for (i, c) in clients.enumerated() {
                 g.addTask { try await peers.send(c, patternBytes(i, each), timeout: .seconds(20)) }
             }
             try await g.waitForAll()
         }
-        await blocker.value
+        for b in blockers { await b.value }
         let all = await eventually(.seconds(20)) { handler.total == count * each }
         #expect(all, "\(handler.total) of \(count * each) bytes arrived")
     }

@@ -15,6 +15,12 @@ enum TestBackends {
     static func api(_ backend: Backend, sourceLocation: SourceLocation = #_sourceLocation) throws -> (any SocketAPI)? {
         try apiOrCancel(backend, sourceLocation: sourceLocation)
     }
+
+    /// The executors of every loop of `api`'s group.
+    static func loopExecutors(_ api: any SocketAPI) -> [any TaskExecutor] {
+        guard let api = api as? ESockAPI else { return [api.executor] }
+        return api.group.engines.map(\.executor)
+    }
 }
 
 /// A connected TCP (or Unix stream) pair plus its listener, closed by `close()`.

@@ -36,7 +36,7 @@ final class EpollLoop: @unchecked Sendable {
         case call(@Sendable () -> Void)
     }
 
-    init(onReady: @escaping @Sendable (Socket, UInt32) -> Void) throws(SocketError) {
+    init(name: String, onReady: @escaping @Sendable (Socket, UInt32) -> Void) throws(SocketError) {
         do throws(Errno) {
             epfd = try sysEpollCreate()
             wakeFD = try sysEventfd(nonblocking: true)
@@ -51,7 +51,7 @@ final class EpollLoop: @unchecked Sendable {
             throw .errno(error)
         }
         let started = Lock(false)
-        LoopThread.start(name: "esock-epoll") { [self] in
+        LoopThread.start(name: name) { [self] in
             thread = pthread_self()
             started.withLock { $0 = true }
             run(onReady)

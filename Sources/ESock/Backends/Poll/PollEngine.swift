@@ -20,9 +20,15 @@ final class PollEngine: Engine {
     /// The loop thread's read buffer for streaming sockets (only the loop thread uses it).
     nonisolated(unsafe) let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
 
-    init() throws(SocketError) {
+    /// The group lives as long as the process and refers to this engine.
+    unowned(unsafe) let group: LoopGroup
+    let index: Int
+
+    init(group: LoopGroup, index: Int) throws(SocketError) {
+        self.group = group
+        self.index = index
         let box = UncheckedBox(EngineReference())
-        loop = try EpollLoop { socket, events in
+        loop = try EpollLoop(name: "esock-epoll-\(index)") { socket, events in
             box.value.engine.ready(socket, events: events)
         }
         box.value.engine = self
@@ -33,7 +39,7 @@ final class PollEngine: Engine {
         unowned(unsafe) var engine: PollEngine! = nil
     }
 
-    var details: [String: String] { ["mechanism": "epoll (edge-triggered)"] }
+    var details: [String: String] { ["mechanism": "epoll (edge-triggered)", "loops": "\(group.count)"] }
 
     var executor: any TaskExecutor { loop }
 

@@ -15,11 +15,16 @@ final class URingEngine: Engine {
     let timesOutInKernel = true
     let loop: URingLoop
     let probe: URingProbe
+    /// The group lives as long as the process and refers to this engine.
+    unowned(unsafe) let group: LoopGroup
+    let index: Int
 
-    init(probe: URingProbe) throws(SocketError) {
+    init(probe: URingProbe, group: LoopGroup, index: Int) throws(SocketError) {
         self.probe = probe
+        self.group = group
+        self.index = index
         let box = UncheckedBox(WeakEngine())
-        loop = try URingLoop(flags: probe.setupFlags) { op, res in
+        loop = try URingLoop(flags: probe.setupFlags, name: "esock-uring-\(index)") { op, res in
             box.value.engine?.completed(op, res)
         }
         box.value.engine = self
@@ -33,7 +38,7 @@ final class URingEngine: Engine {
     var executor: any TaskExecutor { loop }
 
     var details: [String: String] {
-        ["mechanism": "io_uring",
+        ["mechanism": "io_uring", "loops": "\(group.count)",
          "setup_flags": probe.setupFlagNames.isEmpty ? "none" : probe.setupFlagNames.joined(separator: "|"),
          "multishot": probe.supportsMultishot ? "yes" : "no (Linux 6.0+ needed for streaming)",
          "cancel_by_fd": probe.supportsCancelByDescriptor ? "yes" : "no (each operation is cancelled by itself)"]

@@ -79,7 +79,7 @@ final class URingLoop: @unchecked Sendable {
     private let onCompletion: (URingOperation, Int32) -> Void
 
     /// Starts the loop thread and sets up its ring there; throws the setup error.
-    init(flags: UInt32, entries: UInt32 = 1024,
+    init(flags: UInt32, entries: UInt32 = 1024, name: String,
          onCompletion: @escaping (URingOperation, Int32) -> Void) throws(SocketError) {
         self.onCompletion = onCompletion
         let efd: Int32
@@ -88,7 +88,7 @@ final class URingLoop: @unchecked Sendable {
         let ready = DispatchSemaphore(value: 0)
         let setup = Lock<Int32>(0)
         let box = UncheckedBox(self)
-        LoopThread.start(name: "esock-uring") {
+        LoopThread.start(name: name) {
             let loop = box.value
             loop.thread = pthread_self()
             var params = io_uring_params()

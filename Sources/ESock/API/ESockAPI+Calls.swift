@@ -4,25 +4,21 @@ import Glibc
 
 /// The shared implementation of ``SocketAPI``: argument checks, the awaiting and `nowait`
 /// forms of each call, and the calls that never wait. Only ``Engine`` differs per backend.
-protocol EngineBackedAPI: SocketAPI {
-    var engine: any Engine { get }
-    var requested: Backend { get }
-    var reason: String { get }
-}
+extension ESockAPI {
+    public var backend: Backend { group.kind }
 
-extension EngineBackedAPI {
-    public var backend: Backend { engine.kind }
-
+    /// The first loop's executor; ``Socket/executor`` is the one of a socket's own loop.
     public var executor: any TaskExecutor { engine.executor }
 
     public func info() -> BackendInfo {
-        BackendInfo(requested: requested, backend: engine.kind, reason: reason, details: engine.details,
-                    sockets: SocketRegistry.numberOf())
+        BackendInfo(requested: requested, backend: group.kind, reason: reason, details: engine.details,
+                    sockets: SocketRegistry.numberOf(), loops: group.count)
     }
 
     public func open(_ domain: Domain, _ type: SocketType, _ proto: SocketProtocol,
                      options: OpenOptions) throws(SocketError) -> Socket {
-        try engine.open(domain, type, proto, useRegistry: options.useRegistry, owner: options.owner)
+        let engine = options.loop.map { group.engine($0) } ?? group.next()
+        return try engine.open(domain, type, proto, useRegistry: options.useRegistry, owner: options.owner)
     }
 
     // MARK: Calls that never wait
