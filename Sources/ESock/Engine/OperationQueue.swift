@@ -4,9 +4,10 @@ import DequeModule
 struct OperationQueue {
     var current: Waiter?
     var queued = Deque<Waiter>()
-    /// uring: a cancelled or aborted kernel operation still in flight. Nothing new starts in
-    /// this direction until its final completion has been handled, so results stay in order.
-    var draining: URingOperation?
+    /// A cancelled or aborted operation the backend is still finishing (uring: a kernel
+    /// operation in flight). Nothing new starts in this direction until it has, so results
+    /// stay in order; the backend knows its type.
+    var draining: AnyObject?
     /// The waiter of the last operation that ended, reused by the next one once nothing else
     /// refers to it: a steady stream of calls then allocates no waiters.
     private var spare: Waiter?

@@ -12,7 +12,7 @@ extension PollEngine {
         }
         loop.pin(socket, true)
         // Bytes that arrived before the handler did raised no new edge: re-arm to get one.
-        socket.state.withLock { st in loop.rearm(socket, output: st.wantsOutput) }
+        socket.state.withLock { st in loop.rearm(socket, output: st.poll.wantsOutput) }
     }
 
     func startAccepting(_ listener: Socket, _ acceptLoop: StreamState) throws(SocketError) {
@@ -20,7 +20,7 @@ extension PollEngine {
             try claimStream(listener, acceptLoop, &st)
         }
         loop.pin(listener, true)
-        listener.state.withLock { st in loop.rearm(listener, output: st.wantsOutput) }
+        listener.state.withLock { st in loop.rearm(listener, output: st.poll.wantsOutput) }
     }
 
     func write(_ socket: Socket, _ bytes: UnsafeRawBufferPointer) throws(SocketError) {
@@ -54,7 +54,7 @@ extension PollEngine {
     func streamReady(_ socket: Socket, readable: Bool, writable: Bool, hangup: Bool) -> Bool {
         let (stream, pending, lingers) = socket.state.withLock { st in
             if writable && st.outbox.isEmpty && !st.closed { dropOutputIfIdle(socket, &st) }
-            return (st.closed ? nil : st.stream, !st.outbox.isEmpty, st.lingering)
+            return (st.closed ? nil : st.stream, !st.outbox.isEmpty, st.poll.lingering)
         }
         if lingers {
             if writable { flush(socket) }
@@ -78,7 +78,7 @@ extension PollEngine {
     func flush(_ socket: Socket) {
         let done = socket.state.withLock { st -> Bool in
             var failed = false
-            while (!st.closed || st.lingering) && !st.outbox.isEmpty {
+            while (!st.closed || st.poll.lingering) && !st.outbox.isEmpty {
                 st.outbox.promote()
                 let b = st.outbox.flight.readable
                 let n: Int
@@ -86,7 +86,7 @@ extension PollEngine {
                     guard case .done(let sent) = try sysSend(socket.fileDescriptor, b, msgDontWait) else {
                         // Re-registering re-evaluates readiness: if the socket is writable
                         // after all, the next edge comes at once instead of never.
-                        st.wantsOutput = true
+                        st.poll.wantsOutput = true
                         loop.rearm(socket, output: true)
                         break
                     }
@@ -101,9 +101,9 @@ extension PollEngine {
             }
             // A failed connection drops what was written; a send waiting behind those bytes
             // then calls again and gets the connection's error.
-            if failed && !st.lingering { st.outbox.release() }
-            guard st.lingering && (st.outbox.isEmpty || failed) else { return false }
-            st.lingering = false
+            if failed && !st.poll.lingering { st.outbox.release() }
+            guard st.poll.lingering && (st.outbox.isEmpty || failed) else { return false }
+            st.poll.lingering = false
             releaseDescriptor(socket, &st)
             return true
         }

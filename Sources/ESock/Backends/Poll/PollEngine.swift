@@ -109,16 +109,16 @@ final class PollEngine: Engine {
 
     /// Registers output interest, if not yet: a writer now waits for space.
     func wantOutput(_ socket: Socket, _ st: inout SocketState) {
-        guard !st.wantsOutput else { return }
-        st.wantsOutput = true
+        guard !st.poll.wantsOutput else { return }
+        st.poll.wantsOutput = true
         loop.rearm(socket, output: true)
     }
 
     /// Drops output interest once nobody waits to write, on the first writable edge after
     /// (lazily, so a busy writer does not flip it for every send).
     func dropOutputIfIdle(_ socket: Socket, _ st: inout SocketState) {
-        guard st.wantsOutput, st[.write].current?.phase != .waiting, st.outbox.isEmpty else { return }
-        st.wantsOutput = false
+        guard st.poll.wantsOutput, st[.write].current?.phase != .waiting, st.outbox.isEmpty else { return }
+        st.poll.wantsOutput = false
         loop.rearm(socket, output: false)
     }
 
@@ -150,7 +150,7 @@ final class PollEngine: Engine {
         if d == .write, admitWrites(&st) {
             // Re-registering re-evaluates readiness: a writable socket reports an edge at
             // once, and that edge sends the bytes just taken into the outbox.
-            st.wantsOutput = true
+            st.poll.wantsOutput = true
             loop.rearm(socket, output: true)
         }
         guard let next = st[d].queued.popFirst() else { return }
@@ -232,12 +232,12 @@ final class PollEngine: Engine {
             } else {
                 // Written bytes still queued: like a kernel socket buffer, they go out before
                 // the descriptor closes (the next writable edges flush them).
-                st.lingering = true
+                st.poll.lingering = true
                 wantOutput(socket, &st)
             }
             return st.stream
         }
-        if socket.state.withLock({ $0.lingering }) {
+        if socket.state.withLock({ $0.poll.lingering }) {
             lingering.withLock { $0[socket.id] = socket }
             flush(socket)
         }

@@ -14,14 +14,14 @@ extension URingEngine {
         let stream = StreamState(handler: handler, onAccept: nil)
         let kept = try socket.state.withLock { st throws(SocketError) -> [UInt8]? in
             try claimStream(socket, stream, &st, whileDraining: true)
-            st.inFlight += 1
+            st.uring.inFlight += 1
             // A receive cancelled just before is still finishing: its bytes come first, so
             // the stream starts when its last completion has been handled (`completed`).
             if st[.read].draining != nil {
-                st.streamStartsAfterDrain = true
+                st.uring.streamStartsAfterDrain = true
                 return nil
             }
-            return st.stash.takeAllBytes()
+            return st.uring.stash.takeAllBytes()
         }
         if let kept { beginStreaming(socket, stream, handler, kept) }
     }
@@ -45,8 +45,8 @@ extension URingEngine {
         }
         let kept = try listener.state.withLock { st throws(SocketError) -> [Socket] in
             try claimStream(listener, acceptLoop, &st)
-            st.inFlight += 1
-            return st.stash.drainAccepted()
+            st.uring.inFlight += 1
+            return st.uring.stash.drainAccepted()
         }
         // Connections kept from accepts cancelled too late are handed over first.
         if !kept.isEmpty, let onAccept = acceptLoop.onAccept {
@@ -74,7 +74,7 @@ extension URingEngine {
         let b = st.outbox.flight.readable
         guard b.count > 0 else { return }
         st.outbox.sending = true
-        st.inFlight += 1
+        st.uring.inFlight += 1
         loop.send(.send(socket, UncheckedBox(b.baseAddress!), b.count))
     }
 
@@ -107,10 +107,10 @@ extension URingEngine {
         guard !more else { return }
         // The multishot recv ended: re-arm it, park it until buffers return, or end the stream.
         let rearm: Bool = socket.state.withLock { st in
-            st.inFlight -= 1
+            st.uring.inFlight -= 1
             if st.closed { finishClose(socket, &st); return false }
             guard res > 0 || res == -ENOBUFS || res == -EAGAIN || res == -EINTR else { return false }
-            st.inFlight += 1
+            st.uring.inFlight += 1
             return true
         }
         if rearm {
@@ -139,7 +139,7 @@ extension URingEngine {
         guard !more else { return }
         enum Next { case rearm, pause, end(SocketError) }
         let next: Next = listener.state.withLock { st in
-            st.inFlight -= 1
+            st.uring.inFlight -= 1
             if st.closed { finishClose(listener, &st); return .end(.closed) }
             var next = Next.rearm
             if res < 0 {
@@ -150,7 +150,7 @@ extension URingEngine {
                 case .end: return .end(.errno(e))
                 }
             }
-            st.inFlight += 1
+            st.uring.inFlight += 1
             return next
         }
         switch next {
@@ -163,9 +163,9 @@ extension URingEngine {
     /// An accept loop's pause is over: accept again, unless the listener closed meanwhile.
     private func acceptAgain(_ listener: Socket) {
         let (stream, open): (StreamState?, Bool) = listener.state.withLock { st in
-            st.inFlight -= 1
+            st.uring.inFlight -= 1
             if st.closed { finishClose(listener, &st); return (st.stream, false) }
-            st.inFlight += 1
+            st.uring.inFlight += 1
             return (st.stream, true)
         }
         if open { loop.send(.acceptMultishot(listener)) } else if let stream { end(listener, stream, .closed) }
@@ -175,7 +175,7 @@ extension URingEngine {
         // See URingOperation: a descriptor made non-blocking behind ESock's back.
         if res == -EAGAIN { try? sysClearNonblocking(socket.fileDescriptor) }
         socket.state.withLock { st in
-            st.inFlight -= 1
+            st.uring.inFlight -= 1
             st.outbox.sending = false
             if res > 0 {
                 st.counters.record(.send, .sent(Int(res)))
@@ -199,7 +199,7 @@ extension URingEngine {
 
     /// Closes the descriptor once the last kernel operation on a closed socket has ended.
     func finishClose(_ socket: Socket, _ st: inout SocketState) {
-        guard st.closed, st.inFlight == 0 else { return }
+        guard st.closed, st.uring.inFlight == 0 else { return }
         releaseDescriptor(socket, &st)
     }
 }

@@ -75,7 +75,7 @@ final class URingEngine: Engine {
             let stream = socket.type == .stream
             var request = request
             var partial: CompletionStatus?
-            if let (kept, _) = st.stash.take(for: request, stream: stream) {
+            if let (kept, _) = st.uring.stash.take(for: request, stream: stream) {
                 guard case .more(let bytes) = kept else { return .done(kept) }
                 partial = .data(bytes)
                 request = request.remaining(after: bytes.count)
@@ -112,7 +112,7 @@ final class URingEngine: Engine {
             op = URingOperation(socket: socket, waiter: w, rcvbuf: st.otp.rcvbuf)
         }
         w.inFlight = op
-        st.inFlight += 1
+        st.uring.inFlight += 1
         loop.send(.submit(op))
     }
 
@@ -135,25 +135,25 @@ final class URingEngine: Engine {
             case .final(let s):
                 status = s
             }
-            st.inFlight -= 1
+            st.uring.inFlight -= 1
             let d = op.direction
             op.waiter.inFlight = nil
             if op.cancelled {
                 if st[d].draining === op { st[d].draining = nil }
                 // An awaiting send that gave up still learns how much of it went out.
                 if op.settles && !st.closed { op.waiter.caller.post(.completion(socket, op.waiter.handle, .sent(op.bytesSent))) }
-                let startStream = d == .read && st.streamStartsAfterDrain
-                if startStream { st.streamStartsAfterDrain = false }
+                let startStream = d == .read && st.uring.streamStartsAfterDrain
+                if startStream { st.uring.streamStartsAfterDrain = false }
                 if st.closed {
-                    if startStream { st.inFlight -= 1 }  // the multishot receive never started
+                    if startStream { st.uring.inFlight -= 1 }  // the multishot receive never started
                     if case .accepted(let s) = status { try? s.engine.close(s) }
                     finishClose(socket, &st)
                     return
                 }
                 // A peek's bytes are still in the socket: keeping them would hand them out twice.
-                if !op.request.isPeek { st.stash.keep(status, stream: socket.type == .stream) }
+                if !op.request.isPeek { st.uring.stash.keep(status, stream: socket.type == .stream) }
                 if startStream, let stream = st.stream, let handler = stream.handler {
-                    beginStreaming(socket, stream, handler, st.stash.takeAllBytes())
+                    beginStreaming(socket, stream, handler, st.uring.stash.takeAllBytes())
                     return
                 }
                 activateNext(socket, d, &st)
@@ -166,7 +166,7 @@ final class URingEngine: Engine {
                 st.writeStates.remove(.connecting)
                 if case .ok = status { st.writeStates.insert(.connected) }
             }
-            if d != .write { st.stash.posted(op.waiter.handle, peek: op.request.isPeek) }
+            if d != .write { st.uring.stash.posted(op.waiter.handle, peek: op.request.isPeek) }
             op.waiter.caller.post(.completion(socket, op.waiter.handle, status))
             st[d].retire(op.waiter)
             activateNext(socket, d, &st)
@@ -178,8 +178,8 @@ final class URingEngine: Engine {
         guard st[d].current == nil, st[d].draining == nil else { return }
         if d == .write, admitWrites(&st), !st.outbox.sending { sendNext(socket, &st) }
         while let next = st[d].queued.popFirst() {
-            if let (kept, place) = st.stash.take(for: next.request, stream: socket.type == .stream) {
-                st.stash.posted(next.handle, peek: next.request.isPeek, place: place)
+            if let (kept, place) = st.uring.stash.take(for: next.request, stream: socket.type == .stream) {
+                st.uring.stash.posted(next.handle, peek: next.request.isPeek, place: place)
                 next.caller.post(.completion(socket, next.handle, kept))
                 continue
             }
@@ -223,7 +223,7 @@ final class URingEngine: Engine {
                 throw .invalid(.info("\(info.tag) operation \(info.handle) already completed; its message is in the mailbox"))
             }
             if case .completion(_, _, let status)? = caller.purge(socket: socket, handle: info.handle) {
-                st.stash.takeBack(status, handle: info.handle, stream: socket.type == .stream)
+                st.uring.stash.takeBack(status, handle: info.handle, stream: socket.type == .stream)
                 return false
             }
             throw .invalid(.info("no \(info.tag) operation \(info.handle) of this caller"))
@@ -241,17 +241,19 @@ final class URingEngine: Engine {
                 }
             }
             _ = abortAll(socket, &st, reason: .closed)
-            for s in st.stash.drainAccepted() { try? s.engine.close(s) }
-            st.stash.discardAll()
-            st.stash = Stash()
+            for s in st.uring.stash.drainAccepted() { try? s.engine.close(s) }
+            st.uring.stash.discardAll()
+            st.uring.stash = Stash()
             if !st.outbox.sending && !st.outbox.isEmpty { sendNext(socket, &st) }
-            if st.outbox.sending || (st.inFlight > 0 && !probe.supportsCancelByDescriptor) {
+            if st.outbox.sending || (st.uring.inFlight > 0 && !probe.supportsCancelByDescriptor) {
                 // Queued writes still go out, so cancel everything but the send (and kernels
                 // without cancel-by-descriptor get each operation cancelled by itself); the
                 // descriptor closes after the last completion.
-                for d in Direction.allCases { if let op = st[d].draining { loop.send(.cancel(op)) } }
+                for d in Direction.allCases {
+                    if let op = st[d].draining as? URingOperation { loop.send(.cancel(op)) }
+                }
                 if st.stream != nil { loop.send(.cancelStream(socket)) }
-            } else if st.inFlight > 0 {
+            } else if st.uring.inFlight > 0 {
                 // The descriptor closes when the last of these operations has completed.
                 loop.send(.cancelDescriptor(socket.fileDescriptor))
             } else {
