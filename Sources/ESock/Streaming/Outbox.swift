@@ -2,24 +2,56 @@
 ///
 /// Two growable buffers: `flight` is what the current send reads (it never moves while the
 /// kernel may read it), `queue` collects new writes meanwhile. Both are reused, so steady
-/// traffic allocates nothing.
-struct Outbox: Sendable {
+/// traffic allocates nothing. On uring, bytes written straight from a provided buffer lent to
+/// a handler are sent from that buffer (`borrowed`), not copied; it goes back to the ring
+/// once all of it is sent.
+struct Outbox: @unchecked Sendable {
     private(set) var flight = ByteBuffer()
     private var queue = ByteBuffer()
     /// A send is in the kernel (uring).
     var sending = false
+    /// The unsent rest of a lent provided buffer, sent before anything else.
+    private(set) var borrowed: UnsafeRawBufferPointer?
+    /// The provided buffer `borrowed` lies in.
+    private(set) var borrowedBuffer: UInt16 = 0
 
-    var isEmpty: Bool { flight.isEmpty && queue.isEmpty }
+    var isEmpty: Bool { borrowed == nil && flight.isEmpty && queue.isEmpty }
+
+    /// Sends `bytes` from where they are (a lent provided buffer) instead of copying them;
+    /// only when nothing else waits or is in flight, so the order stays.
+    mutating func borrow(_ bytes: UnsafeRawBufferPointer, buffer: UInt16) {
+        precondition(isEmpty && !sending, "a borrowed buffer must be the only bytes queued")
+        borrowed = bytes
+        borrowedBuffer = buffer
+    }
+
+    /// What the next send writes.
+    mutating func next() -> UnsafeRawBufferPointer {
+        if let borrowed { return borrowed }
+        promote()
+        return flight.readable
+    }
 
     /// Appends bytes after everything queued.
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
         if sending || !flight.isEmpty { queue.append(bytes) } else { flight.append(bytes) }
     }
 
-    /// `n` bytes of `flight` were sent; when it is empty the queue moves into flight.
-    mutating func sent(_ n: Int) {
+    /// `n` bytes of the last send went out; when `flight` is empty the queue moves into it.
+    /// Returns the provided buffer to give back when a borrowed one has been sent whole.
+    @discardableResult
+    mutating func sent(_ n: Int) -> UInt16? {
+        if let b = borrowed {
+            guard n < b.count else {
+                borrowed = nil
+                return borrowedBuffer
+            }
+            borrowed = UnsafeRawBufferPointer(rebasing: b[n...])
+            return nil
+        }
         flight.consume(n)
         if flight.isEmpty && !queue.isEmpty { swap(&flight, &queue) }
+        return nil
     }
 
     /// Moves queued bytes into flight when nothing is in flight.
@@ -27,9 +59,14 @@ struct Outbox: Sendable {
         if flight.isEmpty && !queue.isEmpty { swap(&flight, &queue) }
     }
 
-    mutating func release() {
+    /// Drops every unsent byte and frees the buffers. Returns a borrowed provided buffer,
+    /// which the caller gives back to its ring.
+    @discardableResult
+    mutating func release() -> UInt16? {
         flight.release()
         queue.release()
+        defer { borrowed = nil }
+        return borrowed == nil ? nil : borrowedBuffer
     }
 }
 

@@ -35,6 +35,25 @@ func injectedCompletion(_ kind: FaultSite.CompletionKind, _ fd: Int32) -> Int32?
     #endif
 }
 
+/// What the fault seam does to a streaming send of `count` bytes on `fd` (debug builds): nil
+/// to submit it whole; `.submit(n)` to submit only its first `n` bytes (a real short send);
+/// `.complete(res)` to complete it at once with `res` instead of submitting it.
+func injectedStreamSend(_ fd: Int32, count: Int) -> InjectedSend? {
+    #if DEBUG
+    guard let f = FaultInjection.take(.completion(.streamSend), fd: fd) else { return nil }
+    if case .short(let n) = f { return .submit(max(0, min(n, count))) }
+    return .complete(injectedResult(f))
+    #else
+    return nil
+    #endif
+}
+
+/// See ``injectedStreamSend(_:count:)``.
+enum InjectedSend {
+    case submit(Int)
+    case complete(Int32)
+}
+
 #if DEBUG
 private func injectedResult(_ f: FaultInjection.Fault) -> Int32 {
     switch f {

@@ -63,15 +63,20 @@ extension URingEngine {
                 st[.write].queued.append(.write(bytes))
                 return
             }
-            st.outbox.append(bytes)
+            // Bytes of the buffer lent to the handler now go out from it, uncopied, when
+            // nothing waits before them.
+            if st.outbox.isEmpty && !st.outbox.sending, let bid = loop.borrow(bytes) {
+                st.outbox.borrow(bytes, buffer: bid)
+            } else {
+                st.outbox.append(bytes)
+            }
             if !st.outbox.sending { sendNext(socket, &st) }
         }
     }
 
     /// Submits the outbox's bytes in flight, if any.
     func sendNext(_ socket: Socket, _ st: inout SocketState) {
-        st.outbox.promote()
-        let b = st.outbox.flight.readable
+        let b = st.outbox.next()
         guard b.count > 0 else { return }
         st.outbox.sending = true
         st.uring.inFlight += 1
@@ -100,9 +105,12 @@ extension URingEngine {
         if flags & esock_cqe_f_buffer != 0 {
             let bid = UInt16(flags >> esock_cqe_buffer_shift)
             if res > 0, let stream, let handler = stream.handler, !closed, !stream.ended {
-                handler.received(loop.buffer(bid, count: Int(res)), on: socket)
+                handler.received(loop.lend(bid, count: Int(res)), on: socket)
+                // A write kept the buffer: its send gives it back.
+                if !loop.endLoan() { loop.recycle(bid) }
+            } else {
+                loop.recycle(bid)
             }
-            loop.recycle(bid)
         }
         guard !more else { return }
         // The multishot recv ended: re-arm it, park it until buffers return, or end the stream.
@@ -174,27 +182,30 @@ extension URingEngine {
     private func sent(_ socket: Socket, _ res: Int32) {
         // See URingOperation: a descriptor made non-blocking behind ESock's back.
         if res == -EAGAIN { try? sysClearNonblocking(socket.fileDescriptor) }
-        socket.state.withLock { st in
+        let giveBack: UInt16? = socket.state.withLock { st in
             st.uring.inFlight -= 1
             st.outbox.sending = false
+            var giveBack: UInt16?
             if res > 0 {
                 st.counters.record(.send, .sent(Int(res)))
-                st.outbox.sent(Int(res))
+                giveBack = st.outbox.sent(Int(res))
             }
             // Queued bytes go out even after close (as from a kernel socket buffer); a failed
             // connection drops them. An interrupted send is sent again.
-            if (res > 0 || res == -EAGAIN || res == -EINTR) && !st.outbox.isEmpty {
+            let retry = res > 0 || res == -EAGAIN || res == -EINTR
+            if retry && !st.outbox.isEmpty {
                 sendNext(socket, &st)
-            } else if st.closed {
-                finishClose(socket, &st)
-            } else if res <= 0 {
-                st.outbox.release()
+            } else {
+                if !retry, let bid = st.outbox.release() { giveBack = bid }
+                if st.closed { finishClose(socket, &st) }
             }
             // A send call that waited for the written bytes goes now.
             if !st.closed, !st.outbox.sending, st.outbox.isEmpty, let cur = st[.write].current, cur.inFlight == nil {
                 submit(socket, cur, &st)
             }
+            return giveBack
         }
+        if let giveBack { loop.recycle(giveBack) }
     }
 
     /// Closes the descriptor once the last kernel operation on a closed socket has ended.

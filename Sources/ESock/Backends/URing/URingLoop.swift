@@ -56,8 +56,13 @@ final class URingLoop: @unchecked Sendable {
     /// completions (every buffer lent in it is back by then) as many are re-armed as buffers
     /// are in the ring, not more, which would only run dry again.
     private var starved: [Socket] = []
+    /// The buffer lent to a handler now, and whether a write kept it (loop thread only).
+    private var lent: (bid: UInt16, bytes: UnsafeRawBufferPointer)?
+    private var lentKept = false
     /// Buffers in the ring, as far as the loop knows (taken by a CQE, given back by recycle).
     private var buffersInRing = Int(bufferCount)
+    /// Buffers in the ring now (read on the loop thread).
+    var freeBuffers: Int { buffersInRing }
     /// The pause of an accept loop (constant; the kernel reads it when the timeout starts).
     private let acceptPause: UnsafeMutablePointer<__kernel_timespec> = {
         let t = UnsafeMutablePointer<__kernel_timespec>.allocate(capacity: 1)
@@ -149,6 +154,32 @@ final class URingLoop: @unchecked Sendable {
     /// operations and no receive buffers.
     func reusableOperation() -> URingOperation? {
         spareOperations.withLock { $0.popLast() }
+    }
+
+    /// Lends provided buffer `bid` to a handler: its first `count` bytes, valid until
+    /// ``endLoan()`` unless a write keeps them (``borrow(_:)``).
+    func lend(_ bid: UInt16, count: Int) -> UnsafeRawBufferPointer {
+        let bytes = buffer(bid, count: count)
+        lent = (bid, bytes)
+        lentKept = false
+        return bytes
+    }
+
+    /// Ends the current loan: true when a write kept the buffer (its send gives it back).
+    func endLoan() -> Bool {
+        lent = nil
+        return lentKept
+    }
+
+    /// The buffer to send `bytes` from without a copy: when the caller is this loop's thread,
+    /// inside a handler's loan, `bytes` lie in the lent buffer and nothing has kept it yet.
+    /// The buffer is then kept: the caller gives it back (``recycle(_:)``) once it is sent.
+    func borrow(_ bytes: UnsafeRawBufferPointer) -> UInt16? {
+        guard let (bid, range) = lent, !lentKept, pthread_equal(pthread_self(), thread) != 0,
+              let start = bytes.baseAddress, let lo = range.baseAddress,
+              start >= lo, start + bytes.count <= lo + range.count else { return nil }
+        lentKept = true
+        return bid
     }
 
     /// Parks `socket` until buffers are back (its recv ended with ENOBUFS).
@@ -255,10 +286,15 @@ final class URingLoop: @unchecked Sendable {
             job.runSynchronously(on: asUnownedTaskExecutor())
         case .call(let body):
             body()
-        case .send(let socket, let base, let count):
-            if let res = injectedCompletion(.streamSend, socket.fileDescriptor) {
+        case .send(let socket, let base, var count):
+            switch injectedStreamSend(socket.fileDescriptor, count: count) {
+            case .complete(let res)?:
                 synthetic.append((Self.tag(socket, .send), res, 0))
                 return
+            case .submit(let n)?:
+                count = n
+            case nil:
+                break
             }
             let s = sqe()
             io_uring_prep_send(s, socket.fileDescriptor, base.value, count, msgNoSignal)
