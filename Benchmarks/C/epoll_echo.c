@@ -2,11 +2,13 @@
  * epoll_echo: a minimal epoll TCP echo server, the per-backend limit for
  * ESock's poll backend in the benchmarks.
  *
- *   epoll_echo [--port N] [--host ADDR]
+ *   epoll_echo [--port N] [--host ADDR] [--reuseport]
  *
  * Binds ADDR:N (default 127.0.0.1:0; 0 = pick a free port), prints
  * "listening PORT" on stdout (flushed) when ready, echoes every byte back and
- * exits cleanly (status 0) on SIGINT/SIGTERM.
+ * exits cleanly (status 0) on SIGINT/SIGTERM. --reuseport sets SO_REUSEPORT
+ * on the listener: start one copy with --port 0, then more with the port it
+ * printed, and the kernel spreads new connections over them.
  *
  * Technique: one thread, non-blocking sockets, edge-triggered
  * EPOLLIN|EPOLLOUT|EPOLLRDHUP registered once per connection (no epoll_ctl on
@@ -162,7 +164,7 @@ static void handle(int fd, uint32_t events)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: epoll_echo [--port N] [--host ADDR]\n");
+	fprintf(stderr, "usage: epoll_echo [--port N] [--host ADDR] [--reuseport]\n");
 	exit(2);
 }
 
@@ -170,7 +172,9 @@ int main(int argc, char **argv)
 {
 	int port = 0;
 	const char *host = "127.0.0.1";
+	int reuseport = 0;
 	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--reuseport")) { reuseport = 1; continue; }
 		if (i + 1 >= argc) usage();
 		if (!strcmp(argv[i], "--port")) port = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--host")) host = argv[++i];
@@ -208,6 +212,8 @@ int main(int argc, char **argv)
 	if (lfd < 0) die("socket", errno);
 	int one = 1;
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (reuseport && setsockopt(lfd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
+		die("SO_REUSEPORT", errno);
 	if (bind(lfd, (struct sockaddr *)&ss, sslen) < 0) die("bind", errno);
 	if (listen(lfd, 4096) < 0) die("listen", errno);
 	sslen = sizeof(ss);

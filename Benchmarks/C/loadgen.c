@@ -3,7 +3,8 @@
  *
  *   loadgen --port N [--host 127.0.0.1] [--connections C] [--size S]
  *           [--duration SECONDS] [--warmup SECONDS] [--pipeline P]
- *           [--mode pingpong|bulk|connect] [--server-pid PID]
+ *           [--mode pingpong|bulk|connect|hold] [--server-pid PID]
+ *           [--echoes E] [--max-connecting M] [--timeout SECONDS]
  *
  * Modes
  *   pingpong  C connections; each keeps P requests of S bytes in flight and
@@ -15,6 +16,14 @@
  *   connect   connect/send/recv/close storm: C connections at a time, each
  *             connects, sends S bytes, reads the S-byte echo, closes, and its
  *             slot starts a new connection. One "request" = one full cycle.
+ *   hold      the server's memory per connection: opens C connections (at
+ *             most M connects in flight), holds them idle, then each one does
+ *             E round trips of S bytes (one at a time) while all stay open,
+ *             then all close. With --server-pid, the server's VmRSS (summed
+ *             over PID and its descendants) is read before the first connect,
+ *             once the server holds all C descriptors (idle), and after the
+ *             round trips (busy). --duration and --warmup do not apply: every
+ *             phase ends by --timeout (default 40 s) at the latest.
  *
  * Every echoed byte is compared with what was sent (each request and each
  * stream position has its own deterministic content, so a lost, duplicated or
@@ -63,7 +72,7 @@
 #define PERIOD 65521u          /* prime: stream pattern period */
 #define MAX_IOV 64
 
-enum mode { PINGPONG, BULK, CONNECT };
+enum mode { PINGPONG, BULK, CONNECT, HOLD };
 enum state { IDLE, CONNECTING, ACTIVE, DEAD };
 
 /* ---------- histogram: log-linear, values in ns ---------- */
@@ -122,6 +131,9 @@ static double warmup = 1;
 static int pipeline = 1;
 static enum mode mode = PINGPONG;
 static int server_pid = 0;
+static int echoes = 1;           /* hold: round trips per connection */
+static int max_connecting = 256; /* hold: connects in flight at once (the listen backlog is finite) */
+static double hold_timeout = 40; /* hold: bound of the whole run, seconds */
 
 /* ---------- connections ---------- */
 struct lconn {
@@ -272,6 +284,7 @@ static int consume_reqs(struct lconn *c, const unsigned char *p, size_t n, uint6
 			c->done++;
 			c->roff = 0;
 			if (mode == PINGPONG && running) issue(c, t);
+			if (mode == HOLD && c->issued < (uint64_t)echoes) issue(c, t);
 		}
 	}
 	return 0;
@@ -467,13 +480,181 @@ static double self_cpu_s(void)
 	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
+/* ---------- hold mode: server memory per connection ---------- */
+/* VmRSS of PID and its descendants, in KiB */
+static long long server_rss_kb(void)
+{
+	long long sum = 0;
+	int any = 0;
+	for (int i = 0; i < npids; i++) {
+		char path[64], line[256];
+		snprintf(path, sizeof(path), "/proc/%d/status", pids[i]);
+		FILE *f = fopen(path, "re");
+		if (!f) continue;
+		while (fgets(line, sizeof(line), f)) {
+			long long kb;
+			if (sscanf(line, "VmRSS: %lld kB", &kb) == 1) { sum += kb; any = 1; break; }
+		}
+		fclose(f);
+	}
+	return any ? sum : -1;
+}
+
+/* open descriptors of PID and its descendants: tells when the server has
+ * accepted every connection (a completed connect only means the handshake is
+ * done; the connection may still wait in the accept queue) */
+static long long server_fds(void)
+{
+	long long sum = 0;
+	int any = 0;
+	for (int i = 0; i < npids; i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/fd", pids[i]);
+		DIR *d = opendir(path);
+		if (!d) continue;
+		any = 1;
+		struct dirent *e;
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.') sum++;
+		closedir(d);
+	}
+	return any ? sum : -1;
+}
+
+/* one epoll turn of at most ms milliseconds; returns how many connections
+ * left CONNECTING */
+static int pump(int ms)
+{
+	struct epoll_event evs[512];
+	int left = 0;
+	int n = epoll_wait(ep, evs, 512, ms);
+	for (int i = 0; i < n; i++) {
+		struct lconn *c = evs[i].data.ptr;
+		if (c->st != CONNECTING && c->st != ACTIVE) continue;
+		int was = c->st == CONNECTING;
+		handle(c, evs[i].events);
+		if (was && c->st != CONNECTING) left++;
+	}
+	return left;
+}
+
+/* keep serving events for ms milliseconds */
+static void settle(int ms)
+{
+	uint64_t until = now_ns() + (uint64_t)ms * 1000000ull;
+	for (uint64_t t = now_ns(); t < until; t = now_ns())
+		pump((int)((until - t) / 1000000ull) + 1);
+}
+
+static int run_hold(void)
+{
+	uint64_t t0 = now_ns();
+	uint64_t deadline = t0 + (uint64_t)(hold_timeout * 1e9);
+	long long rss0 = -1, rss1 = -1, rss2 = -1, fds0 = -1, fds1 = -1;
+	int timed_out = 0;
+	if (server_pid) {
+		find_pids();
+		/* a server that has just said "listening" may still be starting threads */
+		struct timespec ts = { 0, 200000000 };
+		nanosleep(&ts, NULL);
+		rss0 = server_rss_kb();
+		fds0 = server_fds();
+	}
+
+	/* phase 1: open every connection, a bounded number of connects at a time */
+	int next = 0, connecting = 0;
+	while ((next < nconn || connecting > 0) && now_ns() < deadline) {
+		while (next < nconn && connecting < max_connecting) {
+			struct lconn *c = &conns[next++];
+			if (start_connect(c) < 0) fail_conn(c, &connect_errors);
+			else connecting++;
+		}
+		connecting -= pump(100);
+	}
+	if (next < nconn || connecting > 0) timed_out = 1;
+	uint64_t t_open = now_ns();
+	int open = 0;
+	for (int i = 0; i < nconn; i++) open += conns[i].st == ACTIVE;
+
+	/* phase 2: idle; sample once the server holds every descriptor (bounded) */
+	if (server_pid) {
+		uint64_t until = now_ns() + 10000000000ull;
+		if (until > deadline) until = deadline;
+		while (fds0 >= 0 && server_fds() < fds0 + open && now_ns() < until) pump(50);
+		settle(200);
+		fds1 = server_fds();
+		rss1 = server_rss_kb();
+	}
+
+	/* phase 3: busy; every open connection does its round trips */
+	measuring = 1;
+	uint64_t t_busy = now_ns();
+	for (int i = 0; i < nconn; i++) {
+		struct lconn *c = &conns[i];
+		if (c->st != ACTIVE) continue;
+		issue(c, now_ns());
+		handle(c, 0);
+	}
+	for (;;) {
+		int busy = 0;
+		for (int i = 0; i < nconn && !busy; i++)
+			busy = conns[i].st == ACTIVE && conns[i].done < (uint64_t)echoes;
+		if (!busy) break;
+		if (now_ns() >= deadline) { timed_out = 1; break; }
+		pump(100);
+	}
+	uint64_t t_done = now_ns();
+	measuring = 0;
+	if (server_pid) {
+		settle(200);
+		rss2 = server_rss_kb();
+	}
+	int held = 0;
+	for (int i = 0; i < nconn; i++) held += conns[i].st == ACTIVE;
+	running = 0;
+	for (int i = 0; i < nconn; i++)
+		if (conns[i].fd >= 0) close(conns[i].fd);
+	if (timed_out) errors++;
+
+	double busy_s = (double)(t_done - t_busy) / 1e9;
+	if (busy_s <= 0) busy_s = 1e-9;
+	char rss[320];
+	if (rss0 >= 0 && rss1 >= 0 && rss2 >= 0 && open > 0) {
+		snprintf(rss, sizeof(rss),
+			 "\"rss_before_kb\":%lld,\"rss_idle_kb\":%lld,\"rss_busy_kb\":%lld,"
+			 "\"rss_idle_per_conn_b\":%.1f,\"rss_busy_per_conn_b\":%.1f,"
+			 "\"server_fds_before\":%lld,\"server_fds_idle\":%lld",
+			 rss0, rss1, rss2, (double)(rss1 - rss0) * 1024.0 / open,
+			 (double)(rss2 - rss0) * 1024.0 / open, fds0, fds1);
+	} else {
+		snprintf(rss, sizeof(rss), "\"rss_busy_per_conn_b\":null");
+	}
+	printf("{\"requests\":%llu,\"seconds\":%.4f,\"rps\":%.1f,\"mbps\":%.3f,"
+	       "\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,"
+	       "\"errors\":%llu,\"verify_errors\":%llu,\"closed_errors\":%llu,"
+	       "\"connect_errors\":%llu,\"mode\":\"hold\",\"connections\":%d,\"size\":%zu,"
+	       "\"echoes\":%d,\"connections_open\":%d,\"connections_held\":%d,"
+	       "\"connect_s\":%.3f,\"timed_out\":%s,%s,"
+	       "\"server_cpu_us_per_req\":null,\"other_cpu_pct\":null}\n",
+	       (unsigned long long)m_requests, busy_s, (double)m_requests / busy_s,
+	       (double)m_bytes / busy_s / 1e6,
+	       h_percentile(0.50) / 1e3, h_percentile(0.90) / 1e3, h_percentile(0.99) / 1e3,
+	       h_percentile(0.999) / 1e3, (unsigned long long)errors,
+	       (unsigned long long)verify_errors, (unsigned long long)closed_errors,
+	       (unsigned long long)connect_errors, nconn, size, echoes, open, held,
+	       (double)(t_open - t0) / 1e9, timed_out ? "true" : "false", rss);
+	fflush(stdout);
+	return 0;
+}
+
 /* ---------- main ---------- */
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: loadgen --port N [--host 127.0.0.1] [--connections C] [--size S]\n"
 		"               [--duration SECONDS] [--warmup SECONDS] [--pipeline P]\n"
-		"               [--mode pingpong|bulk|connect] [--server-pid PID]\n");
+		"               [--mode pingpong|bulk|connect|hold] [--server-pid PID]\n"
+		"               [--echoes E] [--max-connecting M] [--timeout SECONDS]\n");
 	exit(2);
 }
 
@@ -490,18 +671,36 @@ int main(int argc, char **argv)
 		else if (!strcmp(k, "--warmup")) warmup = atof(v);
 		else if (!strcmp(k, "--pipeline")) pipeline = atoi(v);
 		else if (!strcmp(k, "--server-pid")) server_pid = atoi(v);
+		else if (!strcmp(k, "--echoes")) echoes = atoi(v);
+		else if (!strcmp(k, "--max-connecting")) max_connecting = atoi(v);
+		else if (!strcmp(k, "--timeout")) hold_timeout = atof(v);
 		else if (!strcmp(k, "--mode")) {
 			if (!strcmp(v, "pingpong")) mode = PINGPONG;
 			else if (!strcmp(v, "bulk")) mode = BULK;
 			else if (!strcmp(v, "connect")) mode = CONNECT;
+			else if (!strcmp(v, "hold")) mode = HOLD;
 			else usage();
 		} else usage();
 	}
 	if (port <= 0 || port > 65535 || nconn < 1 || nconn > 100000 || size < 1 ||
 	    size > (64u << 20) || duration <= 0 || duration > 3600 || warmup < 0 ||
-	    warmup > 3600 || pipeline < 1 || pipeline > 4096)
+	    warmup > 3600 || pipeline < 1 || pipeline > 4096 || echoes < 1 || echoes > 1000000 ||
+	    max_connecting < 1 || hold_timeout <= 0 || hold_timeout > 3600)
 		usage();
-	if (mode == CONNECT) pipeline = 1;
+	if (mode == CONNECT || mode == HOLD) pipeline = 1;
+
+	/* one descriptor per connection: raise the soft limit as far as needed */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)nconn + 64) {
+		rl.rlim_cur = (rlim_t)nconn + 64;
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max) rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		if (rl.rlim_cur < (rlim_t)nconn + 16) {
+			fprintf(stderr, "loadgen: %d connections need more descriptors than the hard limit "
+				"(%llu)\n", nconn, (unsigned long long)rl.rlim_max);
+			return 1;
+		}
+	}
 
 	memset(&addr, 0, sizeof(addr));
 	struct sockaddr_in *sin = (struct sockaddr_in *)&addr;
@@ -539,11 +738,14 @@ int main(int argc, char **argv)
 		c->ts_len = (unsigned)pipeline + 2;
 		c->ts = calloc(c->ts_len, sizeof(uint64_t));
 		if (!c->ts) { fprintf(stderr, "loadgen: out of memory\n"); return 1; }
+		if (mode == HOLD) continue; /* run_hold connects, a few at a time */
 		if (start_connect(c) < 0) {
 			fprintf(stderr, "loadgen: connect: %s\n", strerror(errno));
 			fail_conn(c, &connect_errors);
 		}
 	}
+
+	if (mode == HOLD) return run_hold();
 
 	uint64_t t0 = now_ns();
 	uint64_t t_measure = t0 + (uint64_t)(warmup * 1e9);

@@ -2,11 +2,13 @@
  * uring_echo: a minimal io_uring TCP echo server, the per-backend limit for
  * ESock's uring backend in the benchmarks.
  *
- *   uring_echo [--port N] [--host ADDR] [--entries N] [--bufs N]
+ *   uring_echo [--port N] [--host ADDR] [--entries N] [--bufs N] [--reuseport]
  *
  * Binds ADDR:N (default 127.0.0.1:0; 0 = pick a free port), prints
  * "listening PORT" on stdout (flushed) when ready, echoes every byte back and
- * exits cleanly (status 0) on SIGINT/SIGTERM.
+ * exits cleanly (status 0) on SIGINT/SIGTERM. --reuseport sets SO_REUSEPORT
+ * on the listener: start one copy with --port 0, then more with the port it
+ * printed, and the kernel spreads new connections over them.
  *
  * Technique (the one DESIGN.md names):
  *   - one ring, IORING_SETUP_SINGLE_ISSUER|IORING_SETUP_DEFER_TASKRUN, falling
@@ -389,7 +391,8 @@ static void setup_buffers(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: uring_echo [--port N] [--host ADDR] [--entries N] [--bufs N(power of 2)]\n");
+	fprintf(stderr, "usage: uring_echo [--port N] [--host ADDR] [--entries N] [--bufs N(power of 2)]"
+		" [--reuseport]\n");
 	exit(2);
 }
 
@@ -398,7 +401,9 @@ int main(int argc, char **argv)
 	int port = 0;
 	const char *host = "127.0.0.1";
 	unsigned entries = 1024;
+	int reuseport = 0;
 	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--reuseport")) { reuseport = 1; continue; }
 		if (i + 1 >= argc) usage();
 		if (!strcmp(argv[i], "--port")) port = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--host")) host = argv[++i];
@@ -440,6 +445,8 @@ int main(int argc, char **argv)
 	if (listen_fd < 0) die("socket", errno);
 	int one = 1;
 	setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (reuseport && setsockopt(listen_fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
+		die("SO_REUSEPORT", errno);
 	if (bind(listen_fd, (struct sockaddr *)&ss, sslen) < 0) die("bind", errno);
 	if (listen(listen_fd, 4096) < 0) die("listen", errno);
 	sslen = sizeof(ss);

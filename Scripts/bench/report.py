@@ -10,6 +10,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -26,9 +27,27 @@ SCENARIO_TEXT = {
     "c64-16k": "64 connections, 16 KiB ping-pong",
     "bulk16": "16 connections streaming, 256 KiB window each (a request = a 64 KiB chunk; MB/s is the headline)",
     "accept": "connect/send 64 B/recv/close storm, 16 at a time (a request = a whole connection)",
+    "scale": "64 connections, 64 B ping-pong, the server free to use every CPU",
+    "c10k": "server memory per connection: connections held open, idle, then 2 echoes of 64 B each",
 }
 CONNECTIONS = {"c1-64": 1, "c64-64": 64, "c256-64": 256, "c64-512": 64, "c256-512": 256,
-               "c64-64-p8": 64, "c64-16k": 64, "bulk16": 16, "accept": 16}
+               "c64-64-p8": 64, "c64-16k": 64, "bulk16": 16, "accept": 16, "scale": 64}
+# scenarios whose server placement or measure differ: no performance targets there
+NO_TARGETS = ("bulk16", "accept", "scale", "c10k")
+
+
+def one_unit(server):
+    """The same server with one loop / event-loop thread / process (scale's baseline)."""
+    m = re.fullmatch(r"(esock-.*)-l(\d+)", server)
+    if m:
+        return f"{m.group(1)}-l1"
+    m = re.fullmatch(r"(c-(?:uring|epoll))-x(\d+)", server)
+    if m:
+        return m.group(1)
+    m = re.fullmatch(r"nio-t(\d+)", server)
+    if m:
+        return "nio-t1"
+    return None
 
 
 def med(values):
@@ -70,6 +89,8 @@ def summarise(runs, servers, scenarios):
                 continue
             rps = [r["rps"] for r in ok]
             cpu = [r.get("server_cpu_us_per_req") for r in ok]
+            cores = [r["server_cpu_s"] / r["seconds"] for r in ok
+                     if r.get("server_cpu_s") is not None and r.get("seconds")]
             rows[sv] = {
                 "runs": len(rs),
                 "ok_runs": len(ok),
@@ -89,15 +110,35 @@ def summarise(runs, servers, scenarios):
                 "errors": sum(r.get("errors") or 0 for r in ok),
                 "other_cpu_pct_max": max([r["other_cpu_pct"] for r in ok
                                           if r.get("other_cpu_pct") is not None], default=None),
+                "server_cores": med(cores),
             }
+            if any(r.get("mode") == "hold" for r in ok):
+                busy = [r.get("rss_busy_per_conn_b") for r in ok]
+                rows[sv].update({
+                    "connections": max(r["connections"] for r in ok),
+                    "connections_held_min": min(r["connections_held"] for r in ok),
+                    "rss_before_kb": med([r.get("rss_before_kb") for r in ok]),
+                    "rss_idle_kb": med([r.get("rss_idle_kb") for r in ok]),
+                    "rss_busy_kb": med([r.get("rss_busy_kb") for r in ok]),
+                    "rss_idle_per_conn_b": med([r.get("rss_idle_per_conn_b") for r in ok]),
+                    "rss_busy_per_conn_b": med(busy),
+                    "rss_busy_per_conn_min": span(busy)[0],
+                    "rss_busy_per_conn_max": span(busy)[1],
+                })
         for sv, row in rows.items():
             row["vs"] = {}
-            for ref in REFERENCES:
+            refs = list(REFERENCES)
+            base = one_unit(sv) if sc == "scale" else None
+            if base and base != sv:
+                refs.append(base)
+            for ref in refs:
                 if ref in rows and ref != sv:
                     row["vs"][ref] = {
                         "rps": ratio(row["rps"], rows[ref]["rps"]),
                         "cpu": ratio(row["cpu_us_per_req"], rows[ref]["cpu_us_per_req"]),
                     }
+            if base and base != sv and base in rows:
+                row["vs_one_unit"] = dict(row["vs"][base], server=base)
         summary[sc] = rows
     return summary
 
@@ -117,7 +158,7 @@ def targets(summary):
                        "ratio": r, "ok": ok})
 
     for sc, rows in summary.items():
-        if sc in ("bulk16", "accept") or CONNECTIONS.get(sc, 0) < 16:
+        if sc in NO_TARGETS or CONNECTIONS.get(sc, 0) < 16:
             continue
         check(sc, rows, "esock-uring", "req/s", "c-uring", "rps", ">=", 0.9)
         check(sc, rows, "esock-uring", "req/s", "nio", "rps", ">=", 1.1)
@@ -160,9 +201,15 @@ def markdown(meta, summary, checks, skips):
         if not rows:
             out.append("(no server ran)")
             continue
+        if sc == "c10k":
+            out.extend(c10k_table(rows))
+            continue
+        scale = sc == "scale"
         refs = [ref for ref in REFERENCES if ref in rows]
         head = ["server", "req/s median (min-max)", "MB/s", "p50 us", "p99 us",
                 "CPU us/req (min-max)", "errors"] + [f"vs {ref} (req/s, CPU)" for ref in refs]
+        if scale:
+            head += ["server cores", "vs 1 loop (req/s, CPU)"]
         out.append("| " + " | ".join(head) + " |")
         out.append("|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|")
         for sv, row in rows.items():
@@ -185,7 +232,20 @@ def markdown(meta, summary, checks, skips):
                 else:
                     v = row["vs"].get(ref, {})
                     cells.append(f"{fmt_ratio(v.get('rps'))}, {fmt_ratio(v.get('cpu'))}")
+            if scale:
+                cells.append(fmt(row.get("server_cores"), 2))
+                v = row.get("vs_one_unit")
+                cells.append(f"{fmt_ratio(v['rps'])}, {fmt_ratio(v['cpu'])}" if v else "-")
             out.append("| " + " | ".join(cells) + " |")
+        if scale:
+            out.append("")
+            out.append(f"Server on CPUs {meta.get('scale_server_cpus')}, load generator on CPU "
+                       f"{meta['client_cpu']}. On {meta['nproc']} cores the load generator competes with "
+                       f"the server for CPU, so req/s is capped by what the load generator gets: "
+                       f"**server CPU per request** (all the server's processes and threads together) "
+                       f"is the fair figure. `server cores` = server CPU seconds ÷ measured seconds; "
+                       f"`vs 1 loop` = against the same server with one loop, event-loop thread or process "
+                       f"(`-l1`, `-t1`, no `-xN`).")
         noisy = [(sv, row["other_cpu_pct_max"]) for sv, row in rows.items()
                  if (row.get("other_cpu_pct_max") or 0) > NOISE_PCT]
         if noisy:
@@ -204,6 +264,52 @@ def markdown(meta, summary, checks, skips):
                        f"{'ok' if c['ok'] else 'MISSED'} |")
     out.append("")
     return "\n".join(out)
+
+
+def kib(b):
+    return "n/a" if b is None else f"{b:,.0f} B ({b / 1024:.1f} KiB)"
+
+
+def mib(kb):
+    return "n/a" if kb is None else f"{kb / 1024:,.1f}"
+
+
+def c10k_table(rows):
+    out = []
+    head = ["server", "held", "RSS before MiB", "RSS idle MiB", "RSS busy MiB",
+            "RSS/conn idle", "RSS/conn (min-max)", "echo p99 ms", "errors"]
+    out.append("| " + " | ".join(head) + " |")
+    out.append("|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|")
+    n = None
+    for sv, row in rows.items():
+        if row["ok_runs"] == 0 or "rss_busy_kb" not in row:
+            why = "; ".join(row["failures"])[:120] or "no RSS reading"
+            out.append("| " + " | ".join([sv, "failed: " + why] + [""] * (len(head) - 2)) + " |")
+            continue
+        n = row["connections"]
+        span_txt = ""
+        if row["rss_busy_per_conn_min"] != row["rss_busy_per_conn_max"]:
+            span_txt = (f" ({row['rss_busy_per_conn_min'] / 1024:.1f}-"
+                        f"{row['rss_busy_per_conn_max'] / 1024:.1f} KiB)")
+        cells = [
+            sv,
+            f"{row['connections_held_min']:,} of {n:,}",
+            mib(row["rss_before_kb"]),
+            mib(row["rss_idle_kb"]),
+            mib(row["rss_busy_kb"]),
+            kib(row["rss_idle_per_conn_b"]),
+            kib(row["rss_busy_per_conn_b"]) + span_txt,
+            fmt(row["p99_us"] / 1000 if row["p99_us"] is not None else None, 1),
+            str(row["errors"]) + (f" ({len(row['failures'])} failed runs)" if row["failures"] else ""),
+        ]
+        out.append("| " + " | ".join(cells) + " |")
+    out.append("")
+    count = f"{n:,}" if n else "N"
+    out.append(f"RSS/conn = (server VmRSS with all {count} connections open, after each did 2 echoes) "
+               f"− (VmRSS before the first connect), ÷ connections; `idle` = the same once the server "
+               f"holds every connection, before any byte. VmRSS of every server process, summed. Kernel "
+               f"socket buffers are not in RSS. `echo p99` = all connections echoing at once.")
+    return out
 
 
 def cpu_model():
@@ -231,6 +337,7 @@ def main():
     ap.add_argument("--warmup", type=float, required=True)
     ap.add_argument("--server-cpu", required=True)
     ap.add_argument("--client-cpu", required=True)
+    ap.add_argument("--scale-server-cpus", default="")
     ap.add_argument("--esock-uring-cmd", default="")
     ap.add_argument("--esock-poll-cmd", default="")
     a = ap.parse_args()
@@ -274,6 +381,7 @@ def main():
         "warmup": a.warmup,
         "server_cpu": a.server_cpu,
         "client_cpu": a.client_cpu,
+        "scale_server_cpus": a.scale_server_cpus,
         "servers": servers,
         "scenarios": scenarios,
         "esock_commands": {"esock-uring": a.esock_uring_cmd, "esock-poll": a.esock_poll_cmd},
