@@ -140,7 +140,7 @@ extension Engine {
 
     /// Whether a send call that would be current must wait for the outbox first: bytes
     /// written before it go out before its own, and never interleaved with them.
-    func sendWaitsForOutbox(_ st: SocketState, _ d: Direction) -> Bool {
+    func sendWaitsForOutbox(_ st: borrowing SocketState, _ d: Direction) -> Bool {
         d == .write && (st.outbox.sending || !st.outbox.isEmpty)
     }
 

@@ -1,5 +1,5 @@
 /// Everything about a socket that changes, guarded by the socket's lock.
-struct SocketState: @unchecked Sendable {
+struct SocketState: ~Copyable, @unchecked Sendable {
     var closed = false
     /// The descriptor itself has been closed (after `closed`, once nothing uses it).
     var descriptorClosed = false

@@ -5,9 +5,9 @@
 /// traffic allocates nothing. On uring, bytes written straight from a provided buffer lent to
 /// a handler are sent from that buffer (`borrowed`), not copied; it goes back to the ring
 /// once all of it is sent.
-struct Outbox: @unchecked Sendable {
-    private(set) var flight = ByteBuffer()
-    private var queue = ByteBuffer()
+struct Outbox: ~Copyable, @unchecked Sendable {
+    private(set) var flight = OutboxBuffer()
+    private var queue = OutboxBuffer()
     /// A send is in the kernel (uring).
     var sending = false
     /// The unsent rest of a lent provided buffer, sent before anything else.
@@ -70,8 +70,9 @@ struct Outbox: @unchecked Sendable {
     }
 }
 
-/// A growable byte buffer with a read offset; memory is kept for reuse until released.
-struct ByteBuffer: @unchecked Sendable {
+/// A growable byte buffer with a read offset; memory is kept for reuse until released, and
+/// freed when the buffer ends (it cannot be copied, so it is freed exactly once).
+struct OutboxBuffer: ~Copyable, @unchecked Sendable {
     private var base: UnsafeMutableRawPointer?
     private var capacity = 0
     private var head = 0
@@ -121,5 +122,9 @@ struct ByteBuffer: @unchecked Sendable {
         capacity = 0
         head = 0
         tail = 0
+    }
+
+    deinit {
+        base?.deallocate()
     }
 }

@@ -11,7 +11,7 @@ import Glibc
 /// not see that `Mutex` on Linux and reports every access inside `withLock` as a race, so
 /// sanitizer builds (`-Xswiftc -DESOCK_SANITIZER_LOCK`, see `Scripts/sanitize.sh`) use a
 /// heap-allocated pthread mutex instead, behind the same interface.
-package struct Lock<Value>: ~Copyable, @unchecked Sendable {
+package struct Lock<Value: ~Copyable>: ~Copyable, @unchecked Sendable {
     #if ESOCK_SANITIZER_LOCK
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let value: UnsafeMutablePointer<Value>
