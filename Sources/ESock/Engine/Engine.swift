@@ -164,8 +164,10 @@ extension Engine {
         if socket.usesRegistry { SocketRegistry.remove(socket) }
     }
 
-    /// Sends every waiting caller of `state` an abort, and drops any select or completion
-    /// message of theirs still queued, so each gets exactly one message: the abort.
+    /// Sends every caller of `state` still waiting for a message an abort, and drops any
+    /// select or completion message of theirs still queued, so each gets exactly one message:
+    /// the abort. A current caller already told `select` (poll) gets none, as in OTP: it has
+    /// its message, and its next call returns `closed`.
     func abortAll(_ socket: Socket, _ state: inout SocketState, reason: SocketError) -> [Waiter] {
         var aborted: [Waiter] = []
         for d in Direction.allCases {
@@ -182,6 +184,7 @@ extension Engine {
                 if case .send(let bytes, _) = w.request { bytes.withUnsafeBytes { state.outbox.append($0) } }
                 continue
             }
+            if w.phase == .selected { continue }
             _ = w.caller.purge(socket: socket, handle: w.handle)
             w.caller.post(.abort(socket, w.handle, reason))
         }

@@ -92,6 +92,40 @@ import Testing
         #expect(try await f.serve(b, ib) == item2)
     }
 
+    /// poll: when the current caller has its result, the next caller in line becomes current
+    /// but is told `select` only once the socket is ready for it (OTP 25 does the same; it
+    /// used to be told at once, found nothing and was selected again).
+    @Test(arguments: [WaitOperation.accept, .recv, .recvfrom])
+    func pollNextCallerSelectedWhenReady(operation: WaitOperation) async throws {
+        guard let api = try TestBackends.api(.poll) else { return }
+        let f = try await WaitFixture(api, operation)
+        defer { f.close() }
+        let a = Mailbox(), b = Mailbox()
+        let ia = try #require(expectPending(try f.start(a), .poll, operation.tag))
+        let ib = try #require(expectPending(try f.start(b), .poll, operation.tag))
+        let item1 = try await f.trigger(1)
+        #expect(try await f.serve(a, ia) == item1)
+        await expectNoMessage(b, wait: .milliseconds(100))
+        let item2 = try await f.trigger(2)
+        #expect(try await f.serve(b, ib) == item2)
+    }
+
+    /// poll: the next caller in line whose item is already there is told `select` at once.
+    @Test(arguments: [WaitOperation.accept, .recv, .recvfrom])
+    func pollNextCallerSelectedAtOnceWhenReady(operation: WaitOperation) async throws {
+        guard let api = try TestBackends.api(.poll) else { return }
+        let f = try await WaitFixture(api, operation)
+        defer { f.close() }
+        let a = Mailbox(), b = Mailbox()
+        let ia = try #require(expectPending(try f.start(a), .poll, operation.tag))
+        let ib = try #require(expectPending(try f.start(b), .poll, operation.tag))
+        let item1 = try await f.trigger(1)
+        try #require(await eventually { a.count == 1 })
+        let item2 = try await f.trigger(2)
+        #expect(try await f.serve(a, ia) == item1)
+        #expect(try await f.serve(b, ib) == item2)
+    }
+
     /// poll: the selected current caller cancels instead of calling: the next caller gets
     /// `select` and the item.
     @Test(arguments: [WaitOperation.accept, .recv, .recvfrom])

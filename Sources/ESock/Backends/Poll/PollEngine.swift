@@ -154,9 +154,25 @@ final class PollEngine: Engine {
             loop.rearm(socket, output: true)
         }
         guard let next = st[d].queued.popFirst() else { return }
-        next.phase = .selected
+        // The next caller becomes current, and is told `select` only once the socket is
+        // ready for it (as OTP does): now, if it already is; else on the next edge.
+        next.phase = .waiting
         st[d].current = next
-        next.caller.post(.select(socket, next.handle))
+        if d == .write { wantOutput(socket, &st) }
+        if d == .write && !st.outbox.isEmpty { return }
+        if Self.isReady(socket.fileDescriptor, for: d) {
+            next.phase = .selected
+            next.caller.post(.select(socket, next.handle))
+        }
+    }
+
+    /// Whether `fd` is ready now for an operation of direction `d` (data or a pending
+    /// connection to read, room to write, or an error or hang-up that the call reports).
+    private static func isReady(_ fd: Int32, for d: Direction) -> Bool {
+        let errors = Int16(POLLERR) | Int16(POLLHUP)
+        // poll(2) takes the epoll bit values; POLLRDHUP is not exported without _GNU_SOURCE.
+        let wanted = d == .write ? Int16(POLLOUT) : Int16(POLLIN) | Int16(truncatingIfNeeded: EPOLLRDHUP.rawValue)
+        return sysPollNow(fd, wanted) & (wanted | errors) != 0
     }
 
     /// Called on the loop thread when epoll reports `events` for `socket`.
