@@ -16,16 +16,20 @@ enum Direction: Int, CaseIterable {
 }
 
 /// The parameters of one operation, as a backend needs them to (re)try it.
+///
+/// The cases carrying a socket address are `indirect`: a `SockaddrStorage` is 132 bytes, and
+/// every awaiting call keeps several requests in its task's frame while it waits (it made
+/// that frame several KB per waiting connection).
 enum Request: @unchecked Sendable {
     case accept
-    case connect(SockaddrStorage)
+    indirect case connect(SockaddrStorage)
     /// Receive `length` bytes (0: whatever is there).
     case recv(length: Int, flags: Int32)
     case recvfrom(length: Int, flags: Int32)
     case recvmsg(bufferSizes: [Int], controlSize: Int, flags: Int32)
     case send(data: [UInt8], flags: Int32)
-    case sendto(data: [UInt8], to: SockaddrStorage, flags: Int32)
-    case sendmsg(OutgoingMessage, to: SockaddrStorage?, flags: Int32)
+    indirect case sendto(data: [UInt8], to: SockaddrStorage, flags: Int32)
+    indirect case sendmsg(OutgoingMessage, to: SockaddrStorage?, flags: Int32)
 
     var tag: OperationTag {
         switch self {
