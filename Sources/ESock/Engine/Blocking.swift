@@ -48,11 +48,10 @@ extension Engine {
             // then reports it. An operation still queued behind another caller's is not in
             // the kernel yet and has no such timeout, so a timer just after the deadline
             // backs it up (it ends the wait only if the kernel did not).
-            let wait: Timeout = deadline.map { d in
-                let end = timesOutInKernel ? d.advanced(by: .milliseconds(10)) : d
-                return .finite(max(ContinuousClock.now.duration(to: end), .zero))
-            } ?? .infinity
-            guard let message = await mailbox.receive(timeout: wait) else {
+            let waitUntil: ContinuousClock.Instant? = deadline.map { d in
+                timesOutInKernel ? d.advanced(by: .milliseconds(10)) : d
+            }
+            guard let message = await mailbox.next(until: waitUntil) else {
                 // Timed out or the task was cancelled. If the operation finished meanwhile,
                 // cancel keeps its result in the socket's stash for the next caller.
                 let reason: SocketError = Task.isCancelled ? .cancelled : .timeout

@@ -157,6 +157,44 @@ public final class Mailbox: Sendable {
         }
     }
 
+    /// The next message, oldest first, for the one receiver of an awaiting call's private
+    /// mailbox: nil when `deadline` passes or the task is cancelled. Leaner than
+    /// ``receive(timeout:where:)`` (no predicate, one continuation): the task's frame while it
+    /// waits is what an idle connection costs.
+    func next(until deadline: ContinuousClock.Instant?) async -> SocketMessage? {
+        if let m = state.withLock({ $0.messages.popFirst()?.message }) { return m }
+        if let deadline, deadline <= .now { return nil }
+        let id = state.withLock { s -> UInt64 in s.nextWaiter += 1; return s.nextWaiter }
+        let timer: Task<Void, Never>? = deadline.map { d in
+            Task { [weak self] in
+                try? await Task.sleep(until: d, clock: .continuous)
+                self?.expire(id)
+            }
+        }
+        defer { timer?.cancel() }
+        while true {
+            let wake = await withTaskCancellationHandler {
+                await withUnsafeContinuation { (c: UnsafeContinuation<Wake, Never>) in
+                    let now: Wake? = state.withLock { s in
+                        if let m = s.messages.popFirst() { return .message(m.message) }
+                        if Task.isCancelled { return .expired }
+                        if let deadline, deadline <= .now { return .expired }
+                        s.waiters.append(Waiter(id: id, takesAny: true, continuation: c))
+                        return nil
+                    }
+                    if let now { c.resume(returning: now) }
+                }
+            } onCancel: {
+                self.expire(id)
+            }
+            switch wake {
+            case .message(let m): return m
+            case .expired: return nil
+            case .recheck: continue
+            }
+        }
+    }
+
     /// Resumes the waiter `id` as expired if it still waits.
     private func expire(_ id: UInt64) {
         let c = state.withLock { s -> UnsafeContinuation<Wake, Never>? in
