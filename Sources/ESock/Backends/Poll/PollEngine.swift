@@ -56,10 +56,9 @@ final class PollEngine: Engine {
     func begin(_ socket: Socket, _ request: Request, caller: Mailbox, handle: Handle?,
                deadline: ContinuousClock.Instant?) throws(SocketError) -> Begin {
         try socket.state.withLock { st throws(SocketError) -> Begin in
-            if st.closed { throw .closed }
             let d = request.direction
             let tag = request.tag
-            if st.stream != nil && d != .write { throw .invalid(.state) }
+            try checkOpen(st, for: d)
             if let cur = st[d].current, cur.caller === caller, cur.phase != .queued {
                 // The current caller calls again (after `select`, or to replace its handle).
                 // A connect is finished by connect(2) on its own address (connect/1 passes
@@ -78,32 +77,25 @@ final class PollEngine: Engine {
                     return .pending(wait(socket, cur, handle, request, d, &st), partial: nil)
                 }
             }
-            if st[d].contains(caller) { throw .invalid(.state) }
-            if st[d].isBusy {
-                let w = st[d].makeWaiter(caller: caller, handle: handle ?? Handle(), request: request, phase: .queued,
-                                         deadline: nil)
-                st[d].queued.append(w)
-                st.counters.waited(d)
-                return .pending(.select(SelectInfo(tag: tag, handle: w.handle)), partial: nil)
-            }
+            let h = handle ?? Handle()
+            if let queued = try queueIfBusy(&st, request, caller: caller, handle: h, deadline: nil) { return queued }
             let outcome = sendWaitsForOutbox(st, d) ? .wouldBlock : attempt(socket, request, &st)
             let partial: CompletionStatus?
             switch outcome {
             case .done(let status):
                 st.counters.record(tag, status)
-                if tag == .connect, case .ok = status { st.writeStates.insert(.connected) }
+                if tag == .connect { connectEnded(status, &st) }
                 return .done(status)
             case .partial(let status): partial = status
             case .wouldBlock: partial = nil
             }
-            let w = st[d].makeWaiter(caller: caller, handle: handle ?? Handle(), request: request, phase: .waiting,
-                                     deadline: nil)
+            let w = st[d].makeWaiter(caller: caller, handle: h, request: request, phase: .waiting, deadline: nil)
             st[d].current = w
             st.counters.waited(d)
             if d == .write { wantOutput(socket, &st) }
-            if tag == .connect { st.writeStates.insert(.connecting) }
+            if tag == .connect { connectStarted(&st) }
             if let partial { st.counters.record(tag, partial) }
-            return .pending(.select(SelectInfo(tag: tag, handle: w.handle)), partial: partial)
+            return .pending(pendingInfo(tag, w.handle), partial: partial)
         }
     }
 
@@ -137,10 +129,7 @@ final class PollEngine: Engine {
     private func finish(_ socket: Socket, _ d: Direction, _ tag: OperationTag, _ status: CompletionStatus,
                         _ st: inout SocketState) {
         st.counters.record(tag, status)
-        if tag == .connect {
-            st.writeStates.remove(.connecting)
-            if case .ok = status { st.writeStates.insert(.connected) }
-        }
+        if tag == .connect { connectEnded(status, &st) }
         activateNext(socket, d, &st)
     }
 
@@ -221,10 +210,10 @@ final class PollEngine: Engine {
         try socket.state.withLock { st throws(SocketError) in
             if st.closed { throw .closed }
             let d = Direction(info.tag)
-            if st[d].removeQueued(handle: info.handle, caller: caller) != nil { return }
+            if cancelQueued(&st, info, caller: caller) { return }
             if let cur = st[d].current, cur.caller === caller, cur.handle == info.handle {
                 _ = caller.purge(socket: socket, handle: info.handle)
-                if cur.tag == .connect { st.writeStates.remove(.connecting) }
+                if cur.tag == .connect { connectEnded(nil, &st) }
                 activateNext(socket, d, &st)
                 return
             }

@@ -59,19 +59,11 @@ final class URingEngine: Engine {
     func begin(_ socket: Socket, _ request: Request, caller: Mailbox, handle: Handle?,
                deadline: ContinuousClock.Instant?) throws(SocketError) -> Begin {
         try socket.state.withLock { st throws(SocketError) -> Begin in
-            if st.closed { throw .closed }
             let d = request.direction
             let tag = request.tag
-            if st.stream != nil && d != .write { throw .invalid(.state) }
-            if st[d].contains(caller) { throw .invalid(.state) }
+            try checkOpen(st, for: d)
             let h = handle ?? Handle()
-            let info = PendingInfo.completion(CompletionInfo(tag: tag, handle: h))
-            if st[d].isBusy {
-                st[d].queued.append(st[d].makeWaiter(caller: caller, handle: h, request: request, phase: .queued,
-                                                     deadline: deadline))
-                st.counters.waited(d)
-                return .pending(info, partial: nil)
-            }
+            if let queued = try queueIfBusy(&st, request, caller: caller, handle: h, deadline: deadline) { return queued }
             let stream = socket.type == .stream
             var request = request
             var partial: CompletionStatus?
@@ -96,10 +88,10 @@ final class URingEngine: Engine {
             let w = st[d].makeWaiter(caller: caller, handle: h, request: request, phase: .waiting, deadline: deadline)
             st[d].current = w
             st.counters.waited(d)
-            if tag == .connect { st.writeStates.insert(.connecting) }
+            if tag == .connect { connectStarted(&st) }
             // A send waits (current, not in the kernel) until written bytes have gone out.
             if !sendWaitsForOutbox(st, d) { submit(socket, w, &st) }
-            return .pending(info, partial: partial)
+            return .pending(pendingInfo(tag, h), partial: partial)
         }
     }
 
@@ -162,10 +154,7 @@ final class URingEngine: Engine {
             if st[d].current === op.waiter { st[d].current = nil }
             let tag = op.waiter.tag
             st.counters.record(tag, status)
-            if tag == .connect {
-                st.writeStates.remove(.connecting)
-                if case .ok = status { st.writeStates.insert(.connected) }
-            }
+            if tag == .connect { connectEnded(status, &st) }
             if d != .write { st.uring.stash.posted(op.waiter.handle, peek: op.request.isPeek) }
             op.waiter.caller.post(.completion(socket, op.waiter.handle, status))
             st[d].retire(op.waiter)
@@ -198,7 +187,7 @@ final class URingEngine: Engine {
         try socket.state.withLock { st throws(SocketError) -> Bool in
             if st.closed { throw .closed }
             let d = Direction(info.tag)
-            if st[d].removeQueued(handle: info.handle, caller: caller) != nil { return false }
+            if cancelQueued(&st, info, caller: caller) { return false }
             if let cur = st[d].current, cur.caller === caller, cur.handle == info.handle, cur.inFlight == nil {
                 // A send still waiting for written bytes to go out: nothing is in the kernel.
                 st[d].current = nil
@@ -210,7 +199,7 @@ final class URingEngine: Engine {
                 op.cancelled = true
                 st[d].current = nil
                 st[d].draining = op
-                if cur.tag == .connect { st.writeStates.remove(.connecting) }
+                if cur.tag == .connect { connectEnded(nil, &st) }
                 // Only a send has a count to settle (a connect has nothing to report).
                 op.settles = settle && op.request.unsentData != nil
                 loop.send(.cancel(op))
