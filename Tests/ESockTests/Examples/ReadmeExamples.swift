@@ -59,23 +59,24 @@ struct ReadmeExamples {
         for s in [client, server, listener] { try api.close(s) }
     }
 
-    /// Plain async/await on the backend `auto` picks.
+    /// Plain async/await on the backend `auto` picks, with the README's scoped server and client.
     @Test func asyncAwait() async throws {
         let listener = try Socket.listen(on: .inet(.loopback, port: 0))
         let address = try listener.api.sockname(listener)
         let server = Task {
-            for try await connection in listener.connections {
-                let bytes = try await connection.recv(timeout: .seconds(5))
-                try await connection.send(bytes)
-                try connection.close()
-                break
+            try await listener.serve { connection in
+                while let bytes = try? await connection.recv(timeout: .seconds(30)) {
+                    try await connection.send(bytes)
+                }
             }
         }
-        let client = try await Socket.connect(to: address, timeout: .seconds(5))
-        try await client.send(Array("ping".utf8))
-        #expect(try await client.recv(length: 4, timeout: .seconds(5)) == Array("ping".utf8))
-        try client.close()
+        let reply = try await Socket.withConnection(to: address, timeout: .seconds(5)) { client in
+            try await client.send(Array("ping".utf8))
+            return try await client.recv(length: 4, timeout: .seconds(5))
+        }
+        #expect(reply == Array("ping".utf8))
+        server.cancel()
         try await server.value
-        try listener.close()
+        #expect(listener.isClosed)
     }
 }
