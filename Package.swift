@@ -1,6 +1,11 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// `ESOCK_WARNINGS_AS_ERRORS=1` (set by Scripts/test.sh, so CI) makes this package's own
+/// warnings errors. Dependencies, and builds of packages that depend on ESock, are unaffected.
+let strict: [SwiftSetting] = Context.environment["ESOCK_WARNINGS_AS_ERRORS"] == "1"
+    ? [.unsafeFlags(["-warnings-as-errors"])] : []
+
 let package = Package(
     name: "ESock",
     products: [
@@ -33,7 +38,8 @@ let package = Package(
                 "CURing",
                 "CESockLinux",
                 .product(name: "DequeModule", package: "swift-collections"),
-            ]
+            ],
+            swiftSettings: strict
         ),
         .executableTarget(
             name: "esock-stress",
@@ -41,11 +47,12 @@ let package = Package(
                 "ESock",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ]
+            ],
+            swiftSettings: strict
         ),
-        .testTarget(name: "ESockTests", dependencies: ["ESock"], exclude: ["Fuzz/Regressions"]),
+        .testTarget(name: "ESockTests", dependencies: ["ESock"], exclude: ["Fuzz/Regressions"], swiftSettings: strict),
         // End-to-end tests of the CLI: they run the built esock-stress binary.
-        .testTarget(name: "ESockStressTests", dependencies: ["ESock"]),
+        .testTarget(name: "ESockStressTests", dependencies: ["ESock"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

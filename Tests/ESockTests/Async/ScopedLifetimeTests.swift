@@ -1,4 +1,4 @@
-import Synchronization
+
 import Testing
 @testable import ESock
 
@@ -17,7 +17,7 @@ struct ScopedLifetimeTests {
     func serveLifetimes(backend: Backend) async throws {
         guard try TestBackends.api(backend) != nil else { return }
         let (listener, address) = try Self.listener(backend)
-        let accepted = Mutex<[Socket]>([])
+        let accepted = Lock<[Socket]>([])
         let server = Task {
             try await listener.serve { connection in
                 accepted.withLock { $0.append(connection) }
@@ -71,7 +71,7 @@ struct ScopedLifetimeTests {
     func scopedHelpers(backend: Backend) async throws {
         guard try TestBackends.api(backend) != nil else { return }
         struct Bail: Error {}
-        final class Kept: Sendable { let sockets = Mutex<[Socket]>([]) }
+        final class Kept: Sendable { let sockets = Lock<[Socket]>([]) }
         let kept = Kept()
         let echoed = try await Socket.withListener(on: .inet(.loopback, port: 0), backend: backend) { l in
             kept.sockets.withLock { $0.append(l) }
@@ -91,7 +91,7 @@ struct ScopedLifetimeTests {
         }
         #expect(echoed == [1, 2])
         #expect(kept.sockets.withLock { $0.count == 3 && $0.allSatisfy(\.isClosed) })
-        let thrown = Mutex<Socket?>(nil)
+        let thrown = Lock<Socket?>(nil)
         await #expect(throws: Bail.self) {
             try await Socket.withListener(on: .inet(.loopback, port: 0), backend: backend) { l in
                 thrown.withLock { $0 = l }

@@ -1,4 +1,4 @@
-import Synchronization
+
 import Testing
 @testable import ESock
 #if canImport(Glibc)
@@ -93,7 +93,7 @@ struct LoopGroupTests {
     func streamOnOwnLoop(backend: Backend) async throws {
         guard let api = try api(backend) else { return }
         final class Recorder: StreamHandler, @unchecked Sendable {
-            let seen = Mutex<[String: (thread: String, bytes: Int)]>([:])
+            let seen = Lock<[String: (thread: String, bytes: Int)]>([:])
             func received(_ bytes: UnsafeRawBufferPointer, on socket: Socket) {
                 let t = currentThreadName()
                 seen.withLock { $0["\(socket.id)", default: (t, 0)].bytes += bytes.count }
