@@ -38,6 +38,15 @@ enum Check {
     }
 
     /// Runs a system call on an open socket, holding its lock so close cannot race it.
+    /// Runs a system call that concerns no ESock socket; its errno comes back as `.errno`.
+    static func kernel<R>(_ call: () throws(Errno) -> R) throws(SocketError) -> R {
+        do throws(Errno) {
+            return try call()
+        } catch {
+            throw .errno(error)
+        }
+    }
+
     static func open<R>(_ socket: Socket, _ call: () throws(Errno) -> R) throws(SocketError) -> R {
         try socket.state.withLock { st throws(SocketError) -> R in
             if st.closed { throw .closed }

@@ -1,5 +1,11 @@
 /// Shorter forms of the ``SocketAPI`` calls with OTP's defaults filled in.
 extension SocketAPI {
+    /// Wraps a duplicate of an existing socket descriptor (see
+    /// ``SocketAPI/open(descriptor:dup:options:)``).
+    public func open(descriptor: Int32, dup: Bool = true) throws(SocketError) -> Socket {
+        try open(descriptor: descriptor, dup: dup, options: OpenOptions())
+    }
+
     /// Opens a socket with the registry default and no owner label.
     public func open(_ domain: Domain, _ type: SocketType, _ proto: SocketProtocol = .default) throws(SocketError) -> Socket {
         try open(domain, type, proto, options: OpenOptions())

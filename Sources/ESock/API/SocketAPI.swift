@@ -26,6 +26,11 @@ public protocol SocketAPI: Sendable {
     /// Opens a socket (OTP's `open/2,3,4`).
     func open(_ domain: Domain, _ type: SocketType, _ protocol: SocketProtocol,
               options: OpenOptions) throws(SocketError) -> Socket
+    /// Wraps an existing socket descriptor (OTP's `open/1,2` with an `FD`): its domain, type
+    /// and protocol are read from the kernel, and its states (bound, listening, connected)
+    /// from what it is. With `dup` (OTP's default) ESock works on a duplicate and the
+    /// caller keeps `descriptor`; without it ESock owns `descriptor` and closes it.
+    func open(descriptor: Int32, dup: Bool, options: OpenOptions) throws(SocketError) -> Socket
     /// Binds `socket` to `address`.
     func bind(_ socket: Socket, _ address: SocketAddress) throws(SocketError)
     /// Makes `socket` listen with `backlog` pending connections (OTP's default is 5).

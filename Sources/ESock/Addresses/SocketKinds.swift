@@ -6,6 +6,12 @@ import Glibc
 public enum Domain: String, Sendable, Hashable, CaseIterable {
     case inet, inet6, local
 
+    /// The domain of an `AF_*` number, if ESock has it.
+    init?(raw: Int32) {
+        guard let d = Domain.allCases.first(where: { $0.raw == raw }) else { return nil }
+        self = d
+    }
+
     var raw: Int32 {
         switch self {
         case .inet: return AF_INET
@@ -18,6 +24,12 @@ public enum Domain: String, Sendable, Hashable, CaseIterable {
 /// A socket type (OTP's `type()`).
 public enum SocketType: String, Sendable, Hashable, CaseIterable {
     case stream, dgram, seqpacket, raw
+
+    /// The type of a `SOCK_*` number, if ESock has it.
+    init?(raw: Int32) {
+        guard let t = SocketType.allCases.first(where: { $0.raw == raw }) else { return nil }
+        self = t
+    }
 
     var raw: Int32 {
         switch self {
@@ -32,6 +44,11 @@ public enum SocketType: String, Sendable, Hashable, CaseIterable {
 /// A protocol (OTP's `protocol()`); `.default` lets the kernel choose for the domain and type.
 public enum SocketProtocol: String, Sendable, Hashable, CaseIterable {
     case `default`, tcp, udp, sctp, icmp
+
+    /// The protocol of an `IPPROTO_*` number; `.default` for 0 and those ESock does not name.
+    init(raw: Int32) {
+        self = SocketProtocol.allCases.first(where: { $0.raw == raw }) ?? .default
+    }
 
     var raw: Int32 {
         switch self {

@@ -55,6 +55,7 @@ public struct Errno: Error, Sendable, Hashable, CustomStringConvertible {
     public static let emsgsize = Errno(rawValue: EMSGSIZE)
     public static let edestaddrreq = Errno(rawValue: EDESTADDRREQ)
     public static let ebadf = Errno(rawValue: EBADF)
+    public static let enotsock = Errno(rawValue: ENOTSOCK)
     public static let enfile = Errno(rawValue: ENFILE)
     public static let econnaborted = Errno(rawValue: ECONNABORTED)
 

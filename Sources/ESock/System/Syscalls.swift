@@ -183,6 +183,19 @@ func sysClearNonblocking(_ fd: Int32) throws(Errno) {
     _ = try retrying { Int(fcntl(fd, F_SETFL, Int32(flags) & ~O_NONBLOCK)) }
 }
 
+/// Sets (or clears) O_NONBLOCK on `fd`.
+func sysSetNonblocking(_ fd: Int32, _ on: Bool) throws(Errno) {
+    let flags = Int32(try retrying { Int(fcntl(fd, F_GETFL)) })
+    let wanted = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK
+    guard wanted != flags else { return }
+    _ = try retrying { Int(fcntl(fd, F_SETFL, wanted)) }
+}
+
+/// A new descriptor for the same open file as `fd`, closed on exec.
+func sysDup(_ fd: Int32) throws(Errno) -> Int32 {
+    Int32(try retrying { Int(fcntl(fd, F_DUPFD_CLOEXEC, Int32(0))) })
+}
+
 /// What `fd` is ready for now (poll(2) event bits), without waiting.
 func sysPollNow(_ fd: Int32, _ events: Int16) -> Int16 {
     var p = pollfd(fd: fd, events: events, revents: 0)
