@@ -71,7 +71,10 @@ final class URingEngine: Engine {
                 guard case .more(let bytes) = kept else { return .done(kept) }
                 partial = .data(bytes)
                 request = request.remaining(after: bytes.count)
-            } else if Self.directlyTried(tag) && !sendWaitsForOutbox(st, d) {
+            } else if !Self.directlyTried(tag) {
+                // An accept goes to the kernel at once: that is its try (OTP's acc_tries).
+                if d == .accept { st.counters.tried(d) }
+            } else if !sendWaitsForOutbox(st, d) {
                 switch attempt(socket, request, &st) {
                 case .done(let status):
                     st.counters.record(tag, status)
@@ -143,7 +146,15 @@ final class URingEngine: Engine {
                     return
                 }
                 // A peek's bytes are still in the socket: keeping them would hand them out twice.
-                if !op.request.isPeek { st.uring.stash.keep(status, stream: socket.type == .stream) }
+                if !op.request.isPeek {
+                    // What the kernel read is counted now, once: the caller who gets it from
+                    // the stash later is not counted again.
+                    switch status {
+                    case .data, .more, .datagram, .message, .accepted: st.counters.record(op.request.tag, status)
+                    default: break
+                    }
+                    st.uring.stash.keep(status, stream: socket.type == .stream)
+                }
                 if startStream, let stream = st.stream, let handler = stream.handler {
                     beginStreaming(socket, stream, handler, st.uring.stash.takeAllBytes())
                     return
@@ -174,6 +185,7 @@ final class URingEngine: Engine {
             }
             next.phase = .waiting
             st[d].current = next
+            if d == .accept { st.counters.tried(d) }
             if !sendWaitsForOutbox(st, d) { submit(socket, next, &st) }
             return
         }
