@@ -5,7 +5,8 @@
 ///   The awaiting forms of the calls treat `.nowait` like `.zero`.
 /// - `.infinity`: wait until the operation is done or fails.
 /// - a finite duration: wait at most that long, then cancel the operation and throw
-///   ``SocketError/timeout(partial:)``. Zero means one non-blocking attempt.
+///   ``SocketError/timeout`` (what had moved is in ``SocketError/partialData``). Zero means
+///   one non-blocking attempt.
 public enum Timeout: Sendable, Hashable {
     case nowait
     case infinity

@@ -38,7 +38,7 @@ public struct CompletionInfo: Sendable, Hashable {
     public let handle: Handle
 }
 
-/// Either kind of pending-operation info, as ``SocketAPI/cancel(_:_:)`` takes it.
+/// Either kind of pending-operation info, as ``SocketAPI/cancel(_:_:caller:)`` takes it.
 public enum PendingInfo: Sendable, Hashable {
     case select(SelectInfo)
     case completion(CompletionInfo)
