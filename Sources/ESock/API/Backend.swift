@@ -45,10 +45,18 @@ public struct BackendInfo: Sendable, CustomStringConvertible {
     public let sockets: Int
     /// The loop threads of this backend group (see ``EventLoops``).
     public let loops: Int
+    /// The process's open sockets by domain, type and protocol (OTP's `info()` counters).
+    public let counters: GlobalSocketCounters
+    /// The most buffers one `sendmsg`/`recvmsg` takes (OTP's `iov_max`).
+    public let iovMax: Int
+    /// Whether new sockets join the registry by default (OTP's `use_registry`).
+    public let useRegistry: Bool
 
     public var description: String {
         var s = "backend: \(backend.rawValue) (requested \(requested.rawValue)): \(reason)"
         s += "\n  loops: \(loops)"
+        s += "\n  iov_max: \(iovMax)\n  use_registry: \(useRegistry)"
+        s += "\n  counters: #{" + counters.named.map { "\($0.0) => \($0.1)" }.joined(separator: ", ") + "}"
         for (k, v) in details.sorted(by: { $0.key < $1.key }) { s += "\n  \(k): \(v)" }
         return s
     }

@@ -12,7 +12,8 @@ extension ESockAPI {
 
     public func info() -> BackendInfo {
         BackendInfo(requested: requested, backend: group.kind, reason: reason, details: engine.details,
-                    sockets: SocketRegistry.numberOf(), loops: group.count)
+                    sockets: SocketRegistry.numberOf(), loops: group.count, counters: GlobalSocketCounters.snapshot,
+                    iovMax: iovMax, useRegistry: SocketRegistry.enabled)
     }
 
     public func open(_ domain: Domain, _ type: SocketType, _ proto: SocketProtocol,

@@ -36,6 +36,9 @@ public final class Socket: Sendable, Hashable, CustomStringConvertible {
         self.owner = owner
         var st = SocketState()
         if connected { st.writeStates.insert(.connected) }
+        let kind = SocketKind(domain: domain, type: type, protocol: `protocol`)
+        GlobalSocketCounters.opened(kind)
+        st.counted = kind
         self.state = Lock(st)
     }
 

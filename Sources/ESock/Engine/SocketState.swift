@@ -1,6 +1,17 @@
 /// Everything about a socket that changes, guarded by the socket's lock.
 struct SocketState: ~Copyable, @unchecked Sendable {
-    var closed = false
+    /// Closed; the global counters stop counting the socket the moment this becomes true,
+    /// whichever path closes it (close, a failed registration, a drop without close).
+    var closed = false {
+        didSet {
+            if closed, let kind = counted {
+                counted = nil
+                GlobalSocketCounters.closed(kind)
+            }
+        }
+    }
+    /// The kind the global counters count this socket as, while it is open.
+    var counted: SocketKind?
     /// The descriptor itself has been closed (after `closed`, once nothing uses it).
     var descriptorClosed = false
     var queues = [OperationQueue(), OperationQueue(), OperationQueue()]
