@@ -99,3 +99,22 @@ import Glibc
         #expect(off.count < supports().count)
     }
 }
+
+/// `isSupported(_ feature:)`: what this kernel and build have, asked of the kernel.
+@Suite("Feature support")
+struct FeatureSupportTests {
+    @Test func features() throws {
+        #expect(isSupported(.local))
+        #expect(!isSupported(.sendfile), "not in ESock yet")
+        #expect(!isSupported(.netns), "not in ESock yet")
+        // SCTP and IPv6 are what the kernel says: opening such a socket agrees.
+        let api = try #require(try TestBackends.api(.poll))
+        let sctp = Result { () throws(SocketError) in try api.open(.inet, .seqpacket, .sctp) }
+        if case .success(let s) = sctp { try? api.close(s) }
+        #expect(isSupported(.sctp) == ((try? sctp.get()) != nil))
+        let v6 = Result { () throws(SocketError) in try api.open(.inet6, .stream, .tcp) }
+        if case .success(let s) = v6 { try? api.close(s) }
+        #expect(isSupported(.ipv6) == ((try? v6.get()) != nil))
+        #expect(supportedFeatures().map(\.feature) == SocketFeature.allCases)
+    }
+}
