@@ -41,9 +41,7 @@ extension ESockAPI {
     /// An `int` SOL_SOCKET option of `fd`.
     private static func socketOption(_ fd: Int32, _ name: Int32) throws(SocketError) -> Int32 {
         let bytes = try Check.kernel { () throws(Errno) in try KernelOptions.get(fd, SOL_SOCKET, name, capacity: 4) }
-        var n: Int32 = 0
-        withUnsafeMutableBytes(of: &n) { dst in for (i, b) in bytes.prefix(4).enumerated() { dst[i] = b } }
-        return n
+        return Int32(truncatingIfNeeded: OptionCodec.integer(bytes))
     }
 
     /// Whether a local address is more than the unbound wildcard (port 0, or no path).

@@ -119,13 +119,7 @@ public final class Mailbox: Sendable {
         if let found { return found }
         let deadline = timeout.deadline()
         if let deadline, deadline <= .now { return nil }
-        let id = state.withLock { s -> UInt64 in s.nextWaiter += 1; return s.nextWaiter }
-        let timer: Task<Void, Never>? = deadline.map { d in
-            Task { [weak self] in
-                try? await Task.sleep(until: d, clock: .continuous)
-                self?.expire(id)
-            }
-        }
+        let (id, timer) = newWaiter(expiringAt: deadline)
         defer { timer?.cancel() }
         return await withTaskCancellationHandler {
             while true {
@@ -164,13 +158,7 @@ public final class Mailbox: Sendable {
     func next(until deadline: ContinuousClock.Instant?) async -> SocketMessage? {
         if let m = state.withLock({ $0.messages.popFirst()?.message }) { return m }
         if let deadline, deadline <= .now { return nil }
-        let id = state.withLock { s -> UInt64 in s.nextWaiter += 1; return s.nextWaiter }
-        let timer: Task<Void, Never>? = deadline.map { d in
-            Task { [weak self] in
-                try? await Task.sleep(until: d, clock: .continuous)
-                self?.expire(id)
-            }
-        }
+        let (id, timer) = newWaiter(expiringAt: deadline)
         defer { timer?.cancel() }
         while true {
             let wake = await withTaskCancellationHandler {
@@ -193,6 +181,18 @@ public final class Mailbox: Sendable {
             case .recheck: continue
             }
         }
+    }
+
+    /// A new waiter's id, and the timer that expires it at `deadline` (none without one).
+    private func newWaiter(expiringAt deadline: ContinuousClock.Instant?) -> (UInt64, Task<Void, Never>?) {
+        let id = state.withLock { s -> UInt64 in s.nextWaiter += 1; return s.nextWaiter }
+        let timer: Task<Void, Never>? = deadline.map { d in
+            Task { [weak self] in
+                try? await Task.sleep(until: d, clock: .continuous)
+                self?.expire(id)
+            }
+        }
+        return (id, timer)
     }
 
     /// Resumes the waiter `id` as expired if it still waits.

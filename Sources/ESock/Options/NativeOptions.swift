@@ -65,9 +65,7 @@ extension SocketAPI {
         switch kind {
         case .bytes: return .bytes(bytes)
         case .int, .bool:
-            // Some options are a single byte (IP_MULTICAST_TTL may be read as one).
-            var n: Int32 = 0
-            withUnsafeMutableBytes(of: &n) { dst in for (i, b) in bytes.prefix(4).enumerated() { dst[i] = b } }
+            let n = Int32(truncatingIfNeeded: OptionCodec.integer(bytes))
             return kind == .bool ? .bool(n != 0) : .int(n)
         }
     }

@@ -118,7 +118,7 @@ enum OptionCodec {
     }
 
     /// An int option's value: the kernel gives 4 bytes, or 1 for a few byte-sized IP options.
-    private static func integer(_ b: [UInt8]) -> Int {
+    static func integer(_ b: [UInt8]) -> Int {
         b.count >= 4 ? Int(load(b, at: 0) as Int32) : Int(b.first ?? 0)
     }
 
