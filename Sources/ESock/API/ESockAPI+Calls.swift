@@ -19,7 +19,8 @@ extension ESockAPI {
     public func open(_ domain: Domain, _ type: SocketType, _ proto: SocketProtocol,
                      options: OpenOptions) throws(SocketError) -> Socket {
         let engine = options.loop.map { group.engine($0) } ?? group.next()
-        return try engine.open(domain, type, proto, useRegistry: options.useRegistry, owner: options.owner)
+        return try engine.open(domain, type, proto, useRegistry: options.useRegistry,
+                               label: options.label, owner: options.owner)
     }
 
     // MARK: Calls that never wait
@@ -50,7 +51,7 @@ extension ESockAPI {
             return nil
         }
         if status != nil { return }
-        let mailbox = socket.state.withLock { $0[.write].current?.caller } ?? Mailbox()
+        let mailbox = socket.state.withLock { $0[.write].current?.caller } ?? Mailbox(awaitingCall: ())
         switch try engine.begin(socket, .connect(SockaddrStorage()), caller: mailbox, handle: nil, deadline: nil) {
         case .done(let s):
             if case .error(let e) = s { throw e }
@@ -102,6 +103,8 @@ extension ESockAPI {
         try Check.acceptable(socket)
         return try nowait(socket, .accept, caller, handle) { s throws(SocketError) in
             guard case .accepted(let a) = s else { throw .invalid(.state) }
+            // As OTP's accept: the connection belongs to the caller that accepted it.
+            a.acceptedBy(caller)
             return a
         }
     }

@@ -30,7 +30,8 @@ extension ESockAPI {
             throw .errno(error)
         }
         let s = try engine.adopt(fd: own, domain: domain, type: type, protocol: proto,
-                                 useRegistry: options.useRegistry, owner: options.owner, connected: connected)
+                                 useRegistry: options.useRegistry, label: options.label,
+                                 owner: options.owner, connected: connected)
         s.state.withLock { st in
             if bound || listening { st.readStates.insert(.bound) }
             if listening { st.readStates.insert(.listening) }

@@ -16,8 +16,8 @@ public final class Socket: Sendable, Hashable, CustomStringConvertible {
     public let fileDescriptor: Int32
     /// Whether the socket is in the ``SocketRegistry``.
     public let usesRegistry: Bool
-    /// A caller-chosen label recorded as the socket's owner in `info` and the registry.
-    public let owner: String
+    /// A caller-chosen label, shown by `info` and usable as a registry filter.
+    public let label: String
 
     let engine: any Engine
     let state: Lock<SocketState>
@@ -25,7 +25,7 @@ public final class Socket: Sendable, Hashable, CustomStringConvertible {
     private static let ids = Atomic<UInt64>(1)
 
     init(fd: Int32, domain: Domain, type: SocketType, protocol: SocketProtocol,
-         engine: any Engine, usesRegistry: Bool, owner: String, connected: Bool = false) {
+         engine: any Engine, usesRegistry: Bool, label: String, owner: Mailbox?, connected: Bool = false) {
         self.id = Socket.ids.add(1, ordering: .relaxed).oldValue
         self.fileDescriptor = fd
         self.domain = domain
@@ -33,13 +33,15 @@ public final class Socket: Sendable, Hashable, CustomStringConvertible {
         self.protocol = `protocol`
         self.engine = engine
         self.usesRegistry = usesRegistry
-        self.owner = owner
+        self.label = label
         var st = SocketState()
+        st.owner = owner
         if connected { st.writeStates.insert(.connected) }
         let kind = SocketKind(domain: domain, type: type, protocol: `protocol`)
         GlobalSocketCounters.opened(kind)
         st.counted = kind
         self.state = Lock(st)
+        owner?.own(self)
     }
 
     /// Whether the socket has been closed.

@@ -124,16 +124,28 @@ public struct Datagram: Sendable {
 public struct OpenOptions: Sendable {
     /// Register this socket (nil: the registry's default).
     public var useRegistry: Bool?
-    /// A label for the owner, shown by `info` and usable as a registry filter.
-    public var owner: String
+    /// A label, shown by `info` and usable as a registry filter.
+    public var label: String
+    /// The caller that owns the socket (OTP's controlling process): only it may hand the
+    /// socket on (``SocketAPI/setOwner(_:to:caller:)``), and its end closes the socket. Nil:
+    /// no owner (the first `setOwner` claims the socket).
+    public var owner: Mailbox?
     /// The loop of the API's group the socket belongs to (taken modulo the number of loops);
     /// nil spreads new sockets over the loops in turn.
     public var loop: Int?
 
-    public init(useRegistry: Bool? = nil, owner: String = "", loop: Int? = nil) {
+    /// Options for a new socket.
+    public init(useRegistry: Bool? = nil, label: String = "", owner: Mailbox? = nil, loop: Int? = nil) {
         self.useRegistry = useRegistry
+        self.label = label
         self.owner = owner
         self.loop = loop
+    }
+
+    /// Options with a label given as `owner` (the label's former name).
+    @available(*, deprecated, renamed: "init(useRegistry:label:owner:loop:)")
+    public init(useRegistry: Bool? = nil, owner label: String, loop: Int? = nil) {
+        self.init(useRegistry: useRegistry, label: label, owner: nil, loop: loop)
     }
 }
 

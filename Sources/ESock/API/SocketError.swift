@@ -62,6 +62,8 @@ public enum Invalid: Sendable, Hashable, CustomStringConvertible {
     case socketOption(level: String, name: String)
     /// The backend cannot be used; the text says why.
     case backend(String)
+    /// Only the socket's owner may do this (OTP's `not_owner`).
+    case notOwner
 
     public var description: String {
         switch self {
@@ -72,6 +74,7 @@ public enum Invalid: Sendable, Hashable, CustomStringConvertible {
         case .operation(let s): return "operation: \(s)"
         case .socketOption(let l, let n): return "socket_option {\(l), \(n)}"
         case .backend(let s): return "backend: \(s)"
+        case .notOwner: return "not_owner"
         }
     }
 }

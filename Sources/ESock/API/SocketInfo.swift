@@ -3,7 +3,10 @@ public struct SocketInfo: Sendable, CustomStringConvertible {
     public let domain: Domain
     public let type: SocketType
     public let `protocol`: SocketProtocol
-    public let owner: String
+    /// The socket's label (``OpenOptions/label``).
+    public let label: String
+    /// The socket's owner (OTP's `owner` pid), nil if none.
+    public let owner: Mailbox?
     public let backend: Backend
     public let useRegistry: Bool
     /// Read-side states (`bound`, `listening`, `read_shutdown`, `closed`, ...).
@@ -18,7 +21,7 @@ public struct SocketInfo: Sendable, CustomStringConvertible {
     public var description: String {
         let c = counters.named.map { "\($0.0) => \($0.1)" }.joined(separator: ", ")
         return "#{backend => \(backend), domain => \(domain), type => \(type), protocol => \(`protocol`), "
-            + "owner => \"\(owner)\", rstates => \(readStates.map(\.rawValue).sorted()), "
+            + "owner => \(owner.map { "\($0)" } ?? "undefined"), label => \"\(label)\", rstates => \(readStates.map(\.rawValue).sorted()), "
             + "wstates => \(writeStates.map(\.rawValue).sorted()), num_readers => \(numReaders), "
             + "num_writers => \(numWriters), num_acceptors => \(numAcceptors), counters => #{\(c)}}"
     }
@@ -31,7 +34,7 @@ extension ESockAPI {
             if st[.write].current?.phase == .selected || st[.read].current?.phase == .selected { w.insert(.selected) }
             var r = st.readStates
             if st[.accept].current != nil { r.insert(.accepting) }
-            return SocketInfo(domain: socket.domain, type: socket.type, protocol: socket.protocol, owner: socket.owner,
+            return SocketInfo(domain: socket.domain, type: socket.type, protocol: socket.protocol, label: socket.label, owner: st.owner,
                               backend: socket.backend, useRegistry: socket.usesRegistry,
                               readStates: r, writeStates: w,
                               numReaders: st[.read].count, numWriters: st[.write].count,

@@ -13,7 +13,7 @@ extension Engine {
         let mailbox = socket.state.withLock { st in
             defer { st[d].spareMailbox = nil }
             return st[d].spareMailbox
-        } ?? Mailbox()
+        } ?? Mailbox(awaitingCall: ())
         /// An empty mailbox with nothing pending goes back to the socket for the next call.
         func done(_ status: CompletionStatus) -> CompletionStatus {
             if mailbox.count == 0 { socket.state.withLock { $0[d].spareMailbox = mailbox } }
@@ -66,6 +66,9 @@ extension Engine {
                 throw run.failure(reason)
             case .completion(_, _, let status):
                 if let r = try run.absorb(status, final: true) { return done(r) }
+            case .down:
+                // The call's mailbox is its own: no monitor reports to it.
+                continue
             }
         }
     }

@@ -25,7 +25,7 @@ extension Engine {
             case .accept:
                 // No connection pending on the non-blocking listener: wait for one.
                 guard case .done(let nfd) = try sysAccept(fd, nonblocking: nonblockingDescriptors) else { return .wouldBlock }
-                return .done(accepted(fd: nfd, from: socket))
+                return .done(accepted(fd: nfd, from: socket, owner: state.owner))
 
             case .connect(var addr):
                 guard case .done = try sysConnect(fd, &addr) else { return .wouldBlock }

@@ -66,7 +66,7 @@ protocol Engine: AnyObject, Sendable {
 extension Engine {
     /// Opens a descriptor suited to this engine and wraps it in a registered ``Socket``.
     func open(_ domain: Domain, _ type: SocketType, _ proto: SocketProtocol,
-              useRegistry: Bool?, owner: String) throws(SocketError) -> Socket {
+              useRegistry: Bool?, label: String, owner: Mailbox?) throws(SocketError) -> Socket {
         let fd: Int32
         do throws(Errno) {
             fd = try sysSocket(domain.raw, type.raw, proto.raw, nonblocking: nonblockingDescriptors)
@@ -75,14 +75,15 @@ extension Engine {
         }
         return try adopt(fd: fd, domain: domain, type: type,
                          protocol: SocketProtocol.resolved(proto, domain: domain, type: type),
-                         useRegistry: useRegistry, owner: owner, connected: false)
+                         useRegistry: useRegistry, label: label, owner: owner, connected: false)
     }
 
     /// Wraps a descriptor (new, or accepted) in a ``Socket`` and starts watching it.
     func adopt(fd: Int32, domain: Domain, type: SocketType, protocol proto: SocketProtocol,
-               useRegistry: Bool?, owner: String, connected: Bool) throws(SocketError) -> Socket {
+               useRegistry: Bool?, label: String, owner: Mailbox?, connected: Bool) throws(SocketError) -> Socket {
         let s = Socket(fd: fd, domain: domain, type: type, protocol: proto, engine: self,
-                       usesRegistry: useRegistry ?? SocketRegistry.enabled, owner: owner, connected: connected)
+                       usesRegistry: useRegistry ?? SocketRegistry.enabled, label: label, owner: owner,
+                       connected: connected)
         do {
             try register(s)
         } catch {
@@ -96,12 +97,15 @@ extension Engine {
         return s
     }
 
-    /// The socket accepted on descriptor `fd` from `listener`.
-    func accepted(fd: Int32, from listener: Socket) -> CompletionStatus {
+    /// The socket accepted on descriptor `fd` from `listener`. It starts with the listener's
+    /// label and owner; a caller's own accept then makes that caller its owner.
+    /// Called with the listener's lock held: `owner` is the listener's (from its state).
+    func accepted(fd: Int32, from listener: Socket, owner: Mailbox?) -> CompletionStatus {
         do {
             // Connections are spread over the group's loops, not kept on the listener's.
             let s = try group.next().adopt(fd: fd, domain: listener.domain, type: listener.type, protocol: listener.protocol,
-                              useRegistry: listener.usesRegistry, owner: listener.owner, connected: true)
+                              useRegistry: listener.usesRegistry, label: listener.label,
+                              owner: owner, connected: true)
             return .accepted(s)
         } catch {
             return .error(error)
@@ -162,6 +166,7 @@ extension Engine {
         state.readStates = [.closed]
         state.writeStates = [.closed]
         if socket.usesRegistry { SocketRegistry.remove(socket) }
+        MonitorTable.shared.socketClosed(socket, reason: .closed)
     }
 
     /// Sends every caller of `state` still waiting for a message an abort, and drops any

@@ -19,11 +19,12 @@ extension Engine {
     /// one (or anyone queued, or a cancelled operation still finishing): the call is pending.
     /// A caller already waiting in that direction is refused. Nil when the caller may start
     /// now.
-    func queueIfBusy(_ st: inout SocketState, _ request: Request, caller: Mailbox, handle: Handle,
+    func queueIfBusy(_ socket: Socket, _ st: inout SocketState, _ request: Request, caller: Mailbox, handle: Handle,
                      deadline: ContinuousClock.Instant?) throws(SocketError) -> Begin? {
         let d = request.direction
         if st[d].contains(caller) { throw .invalid(.state) }
         guard st[d].isBusy else { return nil }
+        caller.involve(socket)
         st[d].queued.append(st[d].makeWaiter(caller: caller, handle: handle, request: request, phase: .queued,
                                              deadline: deadline))
         st.counters.waited(d)

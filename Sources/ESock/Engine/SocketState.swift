@@ -18,6 +18,9 @@ struct SocketState: ~Copyable, @unchecked Sendable {
     var counters = SocketCounters()
     var readStates: Set<SocketStateFlag> = []
     var writeStates: Set<SocketStateFlag> = []
+    /// The caller that owns the socket (OTP's controlling process); held weakly, so a caller
+    /// that no longer exists owns nothing.
+    weak var owner: Mailbox?
     /// Option values ESock keeps itself (level `otp`).
     var otp = OTPOptionValues()
     /// The streaming fast path (``StreamHandler`` or accept loop), when started.

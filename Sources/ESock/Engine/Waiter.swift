@@ -58,7 +58,7 @@ final class Waiter: @unchecked Sendable {
     var isWrite: Bool { caller === Waiter.writes }
 
     /// The caller identity of written bytes (never posted to).
-    private static let writes = Mailbox()
+    private static let writes = Mailbox(awaitingCall: ())
     /// The caller of a retired waiter (never posted to).
-    private static let retired = Mailbox()
+    private static let retired = Mailbox(awaitingCall: ())
 }

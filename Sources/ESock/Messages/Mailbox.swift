@@ -11,7 +11,7 @@ import Synchronization
 ///
 /// A mailbox is also the caller's identity: "the same caller" in ESock's queue rules means
 /// "the same mailbox".
-public final class Mailbox: Sendable {
+public final class Mailbox: Sendable, CustomStringConvertible {
     /// A receiver waiting for a message.
     private struct Waiter {
         let id: UInt64
@@ -41,9 +41,38 @@ public final class Mailbox: Sendable {
     }
 
     private let state = Lock(State())
+    /// The sockets this caller owns and those it may have operations on
+    /// (Mailbox+Lifetime.swift).
+    let links = Lock(MailboxLinks())
 
-    /// An empty mailbox.
-    public init() {}
+    /// The process-unique number of this mailbox, as a pid names a process.
+    public let id: UInt64
+    /// An awaiting call's own mailbox: it owns nothing and nobody ends it, so nothing is
+    /// tracked for it.
+    let isPrivate: Bool
+
+    private static let ids = Atomic<UInt64>(1)
+
+    /// An empty mailbox: a new caller.
+    public init() {
+        id = Mailbox.ids.add(1, ordering: .relaxed).oldValue
+        isPrivate = false
+    }
+
+    /// The private mailbox of an awaiting call.
+    init(awaitingCall: Void) {
+        id = Mailbox.ids.add(1, ordering: .relaxed).oldValue
+        isPrivate = true
+    }
+
+    deinit { ownerGone() }
+
+    public var description: String { "#Mailbox<\(id)>" }
+
+    /// Drops every waiting message: the caller ended.
+    func discardMessages() {
+        state.withLock { $0.messages.removeAll() }
+    }
 
     /// How many messages are waiting.
     public var count: Int { state.withLock { $0.messages.count } }

@@ -1,4 +1,5 @@
-/// A message a socket sends to a caller's ``Mailbox``: OTP's `{'$socket', Socket, Tag, Info}`.
+/// A message a socket sends to a caller's ``Mailbox``: OTP's `{'$socket', Socket, Tag, Info}`,
+/// or, for a monitor, OTP's `{'DOWN', Reference, socket, Socket, Info}`.
 public enum SocketMessage: Sendable, CustomStringConvertible {
     /// poll backend: the operation with this handle can now make progress; call again.
     case select(Socket, Handle)
@@ -6,18 +7,22 @@ public enum SocketMessage: Sendable, CustomStringConvertible {
     case completion(Socket, Handle, CompletionStatus)
     /// The operation with this handle was aborted (for example the socket was closed).
     case abort(Socket, Handle, SocketError)
+    /// The socket a caller monitors closed (or was already closed when the monitor was set):
+    /// the handle is the monitor's reference and the error why (`closed`). See
+    /// ``SocketAPI/monitor(_:caller:)``.
+    case down(Socket, Handle, SocketError)
 
     /// The socket the message is about.
     public var socket: Socket {
         switch self {
-        case .select(let s, _), .completion(let s, _, _), .abort(let s, _, _): return s
+        case .select(let s, _), .completion(let s, _, _), .abort(let s, _, _), .down(let s, _, _): return s
         }
     }
 
-    /// The handle of the operation the message is about.
+    /// The handle of the operation the message is about (for `down`, the monitor's reference).
     public var handle: Handle {
         switch self {
-        case .select(_, let h), .completion(_, let h, _), .abort(_, let h, _): return h
+        case .select(_, let h), .completion(_, let h, _), .abort(_, let h, _), .down(_, let h, _): return h
         }
     }
 
@@ -26,6 +31,7 @@ public enum SocketMessage: Sendable, CustomStringConvertible {
         case .select(let s, let h): return "{'$socket', \(s), select, \(h)}"
         case .completion(let s, let h, let st): return "{'$socket', \(s), completion, {\(h), \(st)}}"
         case .abort(let s, let h, let r): return "{'$socket', \(s), abort, {\(h), \(r)}}"
+        case .down(let s, let h, let r): return "{'DOWN', \(h), socket, \(s), \(r)}"
         }
     }
 }

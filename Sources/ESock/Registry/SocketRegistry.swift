@@ -30,8 +30,10 @@ public enum SocketRegistry {
         case type(SocketType)
         /// Sockets of this protocol (`which_sockets(tcp)`).
         case `protocol`(SocketProtocol)
-        /// Sockets opened with this owner label (`which_sockets(Pid)`).
-        case owner(String)
+        /// Sockets this caller owns (`which_sockets(Pid)`).
+        case owner(Mailbox)
+        /// Sockets opened with this label.
+        case label(String)
         /// Sockets for which the function answers true (`which_sockets(fun)`). It runs
         /// outside the registry's locks, so it may call the socket API.
         case predicate(@Sendable (Socket) -> Bool)
@@ -44,7 +46,8 @@ public enum SocketRegistry {
             case .domain(let d): return s.domain == d
             case .type(let t): return s.type == t
             case .protocol(let p): return s.protocol == p
-            case .owner(let o): return s.owner == o
+            case .owner(let o): return s.owner === o
+            case .label(let l): return s.label == l
             case .predicate(let f): return f(s)
             case .allOf(let fs): return fs.allSatisfy { $0.matches(s) }
             }

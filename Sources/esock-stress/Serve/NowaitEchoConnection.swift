@@ -62,7 +62,7 @@ struct NowaitEchoConnection: ConnectionHandler {
         case .select?: return nil
         case .completion(_, _, .error(let e))?: throw e
         case .completion(_, _, let status)?: return status
-        case .abort(_, _, let reason)?: throw reason
+        case .abort(_, _, let reason)?, .down(_, _, let reason)?: throw reason
         case nil: throw .cancelled
         }
     }

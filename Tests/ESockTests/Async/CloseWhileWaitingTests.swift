@@ -202,8 +202,8 @@ import Testing
             }
         case .completion(_, _, let status):
             return status.error
-        case .abort(_, _, let reason):
-            Issue.record("abort \(reason)", sourceLocation: sourceLocation)
+        case .abort(_, _, let reason), .down(_, _, let reason):
+            Issue.record("\(m): \(reason)", sourceLocation: sourceLocation)
             return nil
         }
     }

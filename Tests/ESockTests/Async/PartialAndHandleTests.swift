@@ -98,8 +98,8 @@ import Testing
             #expect(got == item)
         case .completion(_, _, let status):
             #expect(f.item(of: status) == item)
-        case .abort:
-            Issue.record("abort")
+        case .abort, .down:
+            Issue.record("\(m)")
         }
         // Cancel by the caller's own handle.
         let info2 = try #require(expectPending(try f.start(mb, handle: Handle(rawValue: 44)), backend, operation.tag))

@@ -248,8 +248,8 @@ import Testing
                 case .error(let e): try absorb(e)
                 default: Issue.record("unexpected completion \(status)")
                 }
-            case .abort(_, _, let reason):
-                Issue.record("abort \(reason)")
+            case .abort(_, _, let reason), .down(_, _, let reason):
+                Issue.record("\(m): \(reason)")
             }
         }
 

@@ -18,7 +18,9 @@ func loopName(of socket: Socket) async -> String {
 /// A group of several loops per backend: sockets are spread over the loops, each socket's
 /// executor, messages and stream handler run on its own loop, and every path works across
 /// loops. (The whole suite also runs with `ESOCK_LOOPS=3`; see Scripts/test.sh.)
-@Suite("Loop groups")
+/// Serialized: these tests share one 3-loop group, and sockets opened by one would shift
+/// the round-robin another one checks.
+@Suite("Loop groups", .serialized)
 struct LoopGroupTests {
     static let loops = 3
 

@@ -200,6 +200,8 @@ final class ModelRun {
         case .completion(_, _, let status):
             if backend != .uring { violation("completion on \(backend)") }
             completed(caller, d, op, status)
+        case .down:
+            violation("c\(caller): \(m) with no monitor set")
         }
     }
 

@@ -132,8 +132,8 @@ final class WaitFixture: @unchecked Sendable {
                     return nil
                 }
                 return item
-            case .abort(_, _, let reason):
-                Issue.record("abort \(reason)", sourceLocation: sourceLocation)
+            case .abort(_, _, let reason), .down(_, _, let reason):
+                Issue.record("\(m): \(reason)", sourceLocation: sourceLocation)
                 return nil
             }
         }

@@ -78,7 +78,7 @@ final class PollEngine: Engine {
                 }
             }
             let h = handle ?? Handle()
-            if let queued = try queueIfBusy(&st, request, caller: caller, handle: h, deadline: nil) { return queued }
+            if let queued = try queueIfBusy(socket, &st, request, caller: caller, handle: h, deadline: nil) { return queued }
             let outcome = sendWaitsForOutbox(st, d) ? .wouldBlock : attempt(socket, request, &st)
             let partial: CompletionStatus?
             switch outcome {
@@ -91,6 +91,7 @@ final class PollEngine: Engine {
             }
             let w = st[d].makeWaiter(caller: caller, handle: h, request: request, phase: .waiting, deadline: nil)
             st[d].current = w
+            caller.involve(socket)
             st.counters.waited(d)
             if d == .write { wantOutput(socket, &st) }
             if tag == .connect { connectStarted(&st) }

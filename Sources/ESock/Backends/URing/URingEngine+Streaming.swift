@@ -139,7 +139,7 @@ extension URingEngine {
                 return (st.stream, nil)
             }
             if st.closed { sysClose(res); return (nil, nil) }
-            let s = accepted(fd: res, from: listener)
+            let s = accepted(fd: res, from: listener, owner: st.owner)
             st.counters.record(.accept, s)
             return (st.stream, s)
         }

@@ -63,7 +63,7 @@ final class URingEngine: Engine {
             let tag = request.tag
             try checkOpen(st, for: d)
             let h = handle ?? Handle()
-            if let queued = try queueIfBusy(&st, request, caller: caller, handle: h, deadline: deadline) { return queued }
+            if let queued = try queueIfBusy(socket, &st, request, caller: caller, handle: h, deadline: deadline) { return queued }
             let stream = socket.type == .stream
             var request = request
             var partial: CompletionStatus?
@@ -90,6 +90,7 @@ final class URingEngine: Engine {
             }
             let w = st[d].makeWaiter(caller: caller, handle: h, request: request, phase: .waiting, deadline: deadline)
             st[d].current = w
+            caller.involve(socket)
             st.counters.waited(d)
             if tag == .connect { connectStarted(&st) }
             // A send waits (current, not in the kernel) until written bytes have gone out.
@@ -118,7 +119,7 @@ final class URingEngine: Engine {
             let closed = st.closed
             let outcome = op.complete(res) { fd in
                 if closed { sysClose(fd); return .error(.closed) }
-                return accepted(fd: fd, from: socket)
+                return accepted(fd: fd, from: socket, owner: st.owner)
             }
             let status: CompletionStatus
             switch outcome {
@@ -167,6 +168,7 @@ final class URingEngine: Engine {
             st.counters.record(tag, status)
             if tag == .connect { connectEnded(status, &st) }
             if d != .write { st.uring.stash.posted(op.waiter.handle, peek: op.request.isPeek) }
+            if case .accepted(let a) = status { a.acceptedBy(op.waiter.caller) }
             op.waiter.caller.post(.completion(socket, op.waiter.handle, status))
             st[d].retire(op.waiter)
             activateNext(socket, d, &st)
@@ -180,6 +182,7 @@ final class URingEngine: Engine {
         while let next = st[d].queued.popFirst() {
             if let (kept, place) = st.uring.stash.take(for: next.request, stream: socket.type == .stream) {
                 st.uring.stash.posted(next.handle, peek: next.request.isPeek, place: place)
+                if case .accepted(let a) = kept { a.acceptedBy(next.caller) }
                 next.caller.post(.completion(socket, next.handle, kept))
                 continue
             }
@@ -224,6 +227,8 @@ final class URingEngine: Engine {
                 throw .invalid(.info("\(info.tag) operation \(info.handle) already completed; its message is in the mailbox"))
             }
             if case .completion(_, _, let status)? = caller.purge(socket: socket, handle: info.handle) {
+                // The caller never took the connection: it is not the caller's to own.
+                if case .accepted(let a) = status { a.handedBack(by: caller, to: st.owner) }
                 st.uring.stash.takeBack(status, handle: info.handle, stream: socket.type == .stream)
                 return false
             }
