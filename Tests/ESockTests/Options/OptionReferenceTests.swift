@@ -18,9 +18,17 @@ import Testing
             try rendered.write(to: url, atomically: true, encoding: .utf8)
         }
         let committed = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
-        #expect(committed == rendered, """
-            \(OptionReference.path) is out of date with the option table; regenerate it with \
-            `ESOCK_WRITE_OPTION_REFERENCE=1 swift test --filter OptionReferenceTests` and commit it
+        guard committed != rendered else { return }
+        // Name the first line that differs rather than printing both pages.
+        let old = committed.split(separator: "\n", omittingEmptySubsequences: false)
+        let new = rendered.split(separator: "\n", omittingEmptySubsequences: false)
+        let line = (0..<min(old.count, new.count)).first { old[$0] != new[$0] } ?? min(old.count, new.count)
+        let was = line < old.count ? String(old[line]) : "(end of file)"
+        let now = line < new.count ? String(new[line]) : "(end of file)"
+        Issue.record("""
+            \(OptionReference.path) is out of date with the option table (line \(line + 1): \
+            committed \(was.debugDescription), table gives \(now.debugDescription)); regenerate it \
+            with `ESOCK_WRITE_OPTION_REFERENCE=1 swift test --filter OptionReferenceTests` and commit it
             """)
     }
 
