@@ -10,6 +10,8 @@ let package = Package(
     name: "ESock",
     products: [
         .library(name: "ESock", targets: ["ESock"]),
+        // Conversions to and from swift-system's types; ESock itself depends on nothing of it.
+        .library(name: "ESockSystem", targets: ["ESockSystem"]),
         .executable(name: "esock-stress", targets: ["esock-stress"]),
     ],
     traits: [
@@ -23,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.1.0"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        // `swift package generate-documentation` (Scripts/docs.sh); no target depends on it.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -41,6 +46,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "ESockSystem",
+            dependencies: [
+                "ESock",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "esock-stress",
             dependencies: [
@@ -53,6 +66,11 @@ let package = Package(
         .testTarget(name: "ESockTests", dependencies: ["ESock"], exclude: ["Fuzz/Regressions"], swiftSettings: strict),
         // End-to-end tests of the CLI: they run the built esock-stress binary.
         .testTarget(name: "ESockStressTests", dependencies: ["ESock"], swiftSettings: strict),
+        .testTarget(
+            name: "ESockSystemTests",
+            dependencies: ["ESockSystem", "ESock", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: strict
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

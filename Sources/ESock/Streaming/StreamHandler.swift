@@ -17,7 +17,8 @@ public protocol StreamHandler: AnyObject, Sendable {
 extension SocketAPI {
     /// Starts delivering `socket`'s incoming bytes to `handler` (see ``StreamHandler``).
     /// The socket's read side then belongs to the handler: recv calls on it give
-    /// `invalid(state)`. Sends (``write(_:_:)`` or the send calls) work as usual.
+    /// `invalid(state)`. Sends (``write(_:_:)-(_,UnsafeRawBufferPointer)`` or the send calls)
+    /// work as usual.
     public func stream(_ socket: Socket, to handler: any StreamHandler) throws(SocketError) {
         guard socket.type == .stream else {
             throw .invalid(.operation("stream needs a stream socket, this one is \(socket.type)"))
