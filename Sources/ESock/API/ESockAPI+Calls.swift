@@ -86,7 +86,15 @@ extension ESockAPI {
     }
 
     public func cancel(_ socket: Socket, _ info: PendingInfo, caller: Mailbox) throws(SocketError) {
-        try socket.engine.cancel(socket, info, caller: caller)
+        do {
+            try socket.engine.cancel(socket, info, caller: caller)
+        } catch .closed {
+            // As OTP's cancel on a closed socket: `closed`, and the abort the close sent this
+            // operation is taken out of the mailbox (a select or completion stays: it is the
+            // caller's to act on).
+            caller.purgeAbort(socket: socket, handle: info.handle)
+            throw .closed
+        }
     }
 
     // MARK: accept and connect

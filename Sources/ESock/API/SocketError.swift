@@ -26,6 +26,15 @@ public enum SocketError: Error, Sendable, Hashable, CustomStringConvertible {
         return []
     }
 
+    /// What of `data` a failed send did not write: the rest it carries when it wrote part
+    /// (`.partial(reason, data: rest)`), else all of `data` (a send that fails with a plain
+    /// reason wrote nothing, as OTP's `{error, Reason}` against `{error, {Reason, RestData}}`).
+    /// Sending that again never duplicates a byte.
+    public func unsent(of data: [UInt8]) -> [UInt8] {
+        if case .partial(_, let rest) = self { return rest }
+        return data
+    }
+
     /// `reason` with `data` attached, or just `reason` when `data` is empty.
     static func with(_ reason: SocketError, partial data: [UInt8]) -> SocketError {
         data.isEmpty ? reason : .partial(reason, data: data)

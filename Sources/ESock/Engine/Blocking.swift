@@ -146,9 +146,9 @@ fileprivate struct Run {
         // what earlier rounds received comes first.
         if case .partial(let r, let d) = reason { return .with(r, partial: received + d) }
         if !received.isEmpty { return .with(reason, partial: received) }
-        if sent > 0 || reason == .timeout || reason == .cancelled, let rest = request.unsentData {
-            return .with(reason, partial: rest)
-        }
+        // A send that wrote part carries the rest; one that wrote nothing is the plain
+        // reason, as OTP's `{error, timeout}` (the caller still has all of its data).
+        if sent > 0, let rest = request.unsentData { return .with(reason, partial: rest) }
         return reason
     }
 }

@@ -108,6 +108,16 @@ public final class Mailbox: Sendable, CustomStringConvertible {
         }
     }
 
+    /// Removes the queued abort of operation `handle` on `socket`, if one is there.
+    func purgeAbort(socket: Socket, handle: Handle) {
+        state.withLock { s in
+            s.messages.removeAll { m in
+                if case .abort(let so, let h, _) = m.message { return so === socket && h == handle }
+                return false
+            }
+        }
+    }
+
     /// Whether a message about `handle` on `socket` is waiting.
     func contains(socket: Socket, handle: Handle) -> Bool {
         state.withLock { s in s.messages.contains { $0.message.handle == handle && $0.message.socket === socket } }

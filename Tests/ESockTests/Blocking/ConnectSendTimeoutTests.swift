@@ -157,8 +157,8 @@ extension BlockingTests {
             try await Self.expectSendTimeout(api, p, data, already: drained, r.result)
         }
 
-        /// A `.zero` send on a socket whose buffers are full times out at once with all of
-        /// its data unsent.
+        /// A `.zero` send on a socket whose buffers are full times out at once, having written
+        /// nothing: plain `timeout`, as OTP's `{error, timeout}` (not `{timeout, RestData}`).
         @Test(arguments: TestBackends.all)
         func zeroSendOnFullSocket(_ backend: Backend) async throws {
             let api = try TestBackends.apiOrCancel(backend)
@@ -182,8 +182,15 @@ extension BlockingTests {
             let r = await BlockingFixtures.timed { () async throws(SocketError) in
                 try await api.send(p.client, [1, 2, 3], timeout: .zero)
             }
-            #expect(BlockingFixtures.failure(r.result) == .partial(.timeout, data: [1, 2, 3]))
+            let e = BlockingFixtures.failure(r.result)
+            #expect(e == .timeout)
+            #expect(e?.unsent(of: [1, 2, 3]) == [1, 2, 3])
             BlockingFixtures.expectPrompt(r.elapsed)
+            // A finite timeout that writes nothing is plain too.
+            let later = await BlockingFixtures.timed { () async throws(SocketError) in
+                try await api.send(p.client, [4, 5], timeout: .milliseconds(30))
+            }
+            #expect(BlockingFixtures.failure(later.result) == .timeout)
         }
     }
 }

@@ -54,8 +54,8 @@ extension ModelRun {
             try await api.send(subject, calls[i].payload, timeout: .milliseconds(ms))
             calls[i].lo = size
         } catch {
-            // Its partial data is what was not sent.
-            let written = size - error.partialData.count
+            // A send that wrote nothing fails plainly; one that wrote part carries the rest.
+            let written = size - error.unsent(of: calls[i].payload).count
             calls[i].lo = written
             calls[i].hi = backend == .uring && !config.includeStrictSendTimeout ? size : written
             if error.reason != .timeout { sendFailed(error.reason, i, written: written) }
