@@ -34,4 +34,16 @@ static const int esock_udp_cork = UDP_CORK;
 // constant fails in optimized (whole-module) builds, where clang attributes the
 // definition to CURing, whose liburing.h also includes <sys/socket.h>.
 static const int esock_msg_nosignal = MSG_NOSIGNAL;
+
+// sendfile(2) and pipe2(2) for sendfile: the poll backend's kernel path, and the pipe the
+// uring backend splices through.
+#include <sys/sendfile.h>
+#include <fcntl.h>
+extern int pipe2(int fds[2], int flags);
+static inline long esock_sendfile(int out, int in, long offset, unsigned long count) {
+    off_t off = offset;
+    return sendfile(out, in, &off, count);
+}
+// Blocking, like the uring backend's sockets: io_uring then waits instead of failing with EAGAIN.
+static inline int esock_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 #endif

@@ -38,6 +38,18 @@ extension SocketAPI {
         try connect(socket, address, nowait: caller, handle: nil)
     }
 
+    /// Sends all of the file `file`, waiting up to `timeout` (OTP's `sendfile/2,3`).
+    @discardableResult
+    public func sendfile(_ socket: Socket, file: Int32, timeout: Timeout = .infinity) async throws(SocketError) -> Int {
+        try await sendfile(socket, file: file, offset: 0, count: 0, timeout: timeout)
+    }
+
+    /// sendfile without blocking, with a generated handle (`count` 0: to the end of the file).
+    public func sendfile(_ socket: Socket, file: Int32, offset: Int = 0, count: Int = 0,
+                         nowait caller: Mailbox) throws(SocketError) -> Nowait<Int> {
+        try sendfile(socket, file: file, offset: offset, count: count, nowait: caller, handle: nil)
+    }
+
     public func send(_ socket: Socket, _ data: [UInt8], timeout: Timeout = .infinity) async throws(SocketError) {
         try await send(socket, data, flags: [], timeout: timeout)
     }

@@ -49,6 +49,16 @@ public protocol SocketAPI: Sendable {
     /// Finishes a `nowait` connect after its `select` message (OTP's `connect/1`).
     func connect(_ socket: Socket) throws(SocketError)
 
+    /// Sends `count` bytes of the open file `file` from `offset` (0: to the end of the file)
+    /// on a connected stream socket, through the kernel (OTP's `sendfile/2..5`): poll uses
+    /// sendfile(2), uring splices through a pipe. Returns the bytes sent: fewer than `count`
+    /// only when the file ends first. The file's own offset is not moved.
+    func sendfile(_ socket: Socket, file: Int32, offset: Int, count: Int, timeout: Timeout) async throws(SocketError) -> Int
+    /// sendfile without blocking: `.ok(n)` when done; on poll a partial write carries the
+    /// bytes sent so far (call again with the offset and count advanced by them after
+    /// `select`); on uring the completion's `.sent(n)` is the whole result.
+    func sendfile(_ socket: Socket, file: Int32, offset: Int, count: Int, nowait caller: Mailbox,
+                  handle: Handle?) throws(SocketError) -> Nowait<Int>
     /// Sends all of `data` on a connected socket.
     func send(_ socket: Socket, _ data: [UInt8], flags: MessageFlags, timeout: Timeout) async throws(SocketError)
     /// Sends without blocking; `.ok(n)` when all was written, else the bytes written so far

@@ -3,17 +3,24 @@ public struct SocketCounters: Sendable, Hashable {
     public var readByte = 0, readPkg = 0, readPkgMax = 0, readTries = 0, readWaits = 0, readFails = 0
     public var writeByte = 0, writePkg = 0, writePkgMax = 0, writeTries = 0, writeWaits = 0, writeFails = 0
     public var accSuccess = 0, accTries = 0, accWaits = 0, accFails = 0
+    /// sendfile: calls made, bytes sent, failures, the most bytes of one result, and the
+    /// results (OTP's `sendfile`, `sendfile_byte`, `sendfile_fails`, `sendfile_max`,
+    /// `sendfile_pkg`, `sendfile_pkg_max`). Its tries and waits count as writes.
+    public var sendfile = 0, sendfileByte = 0, sendfileFails = 0, sendfileMax = 0, sendfilePkg = 0, sendfilePkgMax = 0
 
     /// The counters as OTP names them (`read_byte`, `acc_success`, ...).
     public var named: [(String, Int)] {
         [("acc_fails", accFails), ("acc_success", accSuccess), ("acc_tries", accTries), ("acc_waits", accWaits),
          ("read_byte", readByte), ("read_fails", readFails), ("read_pkg", readPkg), ("read_pkg_max", readPkgMax),
          ("read_tries", readTries), ("read_waits", readWaits),
+         ("sendfile", sendfile), ("sendfile_byte", sendfileByte), ("sendfile_fails", sendfileFails),
+         ("sendfile_max", sendfileMax), ("sendfile_pkg", sendfilePkg), ("sendfile_pkg_max", sendfilePkgMax),
          ("write_byte", writeByte), ("write_fails", writeFails), ("write_pkg", writePkg),
          ("write_pkg_max", writePkgMax), ("write_tries", writeTries), ("write_waits", writeWaits)]
     }
 
     mutating func record(_ tag: OperationTag, _ status: CompletionStatus) {
+        if tag == .sendfile { return recordSendfile(status) }
         switch status {
         case .error:
             switch Direction(tag) {
@@ -28,6 +35,19 @@ public struct SocketCounters: Sendable, Hashable {
         case .ok: break
         }
     }
+
+    private mutating func recordSendfile(_ status: CompletionStatus) {
+        switch status {
+        case .sent(let n):
+            sendfileByte += n
+            sendfilePkg += 1
+            sendfilePkgMax = max(sendfilePkgMax, n)
+            sendfileMax = max(sendfileMax, n)
+        case .error: sendfileFails += 1
+        default: break
+        }
+    }
+
 
     mutating func read(_ n: Int) {
         readByte += n

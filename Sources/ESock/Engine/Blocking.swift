@@ -130,6 +130,8 @@ fileprivate struct Run {
             return nil
         case .sent(let n):
             sent += n
+            // A sendfile's final result is the call's: short only where the file ended.
+            if case .sendfile = request, final { return .sent(sent) }
             request = request.advanced(by: n)
             if !stream || request.unsentBytes == 0 { return final || request.unsentBytes == 0 ? .sent(sent) : nil }
             return nil
@@ -159,6 +161,7 @@ extension Request {
         switch self {
         case .send(let d, _), .sendto(let d, _, _): return d.count
         case .sendmsg(let m, _, _): return m.count
+        case .sendfile(_, _, let count): return count
         default: return 0
         }
     }

@@ -69,6 +69,11 @@ extension Engine {
                 guard case .done(let n) = sent else { return .wouldBlock }
                 return n == data.count || !stream ? .done(.sent(n)) : .partial(.sent(n))
 
+            case .sendfile(let file, let offset, let count):
+                guard case .done(let n) = try sysSendfile(fd, file, offset: offset, count: count) else { return .wouldBlock }
+                // 0: the file has nothing more at the offset; the call is done.
+                return n == count || n == 0 ? .done(.sent(n)) : .partial(.sent(n))
+
             case .sendmsg(let message, let addr, let flags):
                 let total = message.count
                 return try Self.sendLoop(total: total, stream: stream) { (off: Int) throws(Errno) -> IOResult<Int> in

@@ -9,7 +9,7 @@ enum Direction: Int, CaseIterable {
     init(_ tag: OperationTag) {
         switch tag {
         case .recv, .recvfrom, .recvmsg: self = .read
-        case .send, .sendto, .sendmsg, .connect: self = .write
+        case .send, .sendto, .sendmsg, .sendfile, .connect: self = .write
         case .accept: self = .accept
         }
     }
@@ -30,6 +30,8 @@ enum Request: @unchecked Sendable {
     case send(data: [UInt8], flags: Int32)
     indirect case sendto(data: [UInt8], to: SockaddrStorage, flags: Int32)
     indirect case sendmsg(OutgoingMessage, to: SockaddrStorage?, flags: Int32)
+    /// Send `count` bytes of the open file `file` from `offset`, through the kernel.
+    case sendfile(file: Int32, offset: Int, count: Int)
 
     var tag: OperationTag {
         switch self {
@@ -41,6 +43,7 @@ enum Request: @unchecked Sendable {
         case .send: return .send
         case .sendto: return .sendto
         case .sendmsg: return .sendmsg
+        case .sendfile: return .sendfile
         }
     }
 
@@ -64,6 +67,8 @@ enum Request: @unchecked Sendable {
             // Control data went out with the first byte; the rest must not carry it again.
             if n > 0 { m2.control = [] }
             return .sendmsg(m2, to: a, flags: f)
+        case .sendfile(let file, let offset, let count):
+            return .sendfile(file: file, offset: offset + n, count: Swift.max(count - n, 0))
         default: return self
         }
     }

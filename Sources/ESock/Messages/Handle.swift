@@ -21,7 +21,7 @@ public struct Handle: Sendable, Hashable, CustomStringConvertible {
 
 /// The operation a ``SelectInfo`` or ``CompletionInfo`` belongs to (OTP's tag).
 public enum OperationTag: String, Sendable, Hashable {
-    case accept, connect, recv, recvfrom, recvmsg, send, sendto, sendmsg
+    case accept, connect, recv, recvfrom, recvmsg, send, sendto, sendmsg, sendfile
 }
 
 /// What a `nowait` call on the poll backend returns: `select_info` in OTP.

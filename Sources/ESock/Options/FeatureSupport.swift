@@ -6,7 +6,7 @@ public enum SocketFeature: String, Sendable, Hashable, CaseIterable {
     case local
     /// SCTP sockets (the kernel has SCTP: OTP reports its build, ESock asks the kernel).
     case sctp
-    /// `sendfile`: not in ESock yet.
+    /// `sendfile` (``SocketAPI/sendfile(_:file:offset:count:timeout:)``): on every Linux kernel.
     case sendfile
     /// Opening a socket in another network namespace: not in ESock yet.
     case netns
@@ -32,7 +32,8 @@ enum FeatureSupport {
             case .ipv6: out[f] = canOpen(Domain.inet6.raw, SocketType.stream.raw, 0)
             case .local: out[f] = canOpen(Domain.local.raw, SocketType.stream.raw, 0)
             case .sctp: out[f] = canOpen(Domain.inet.raw, SocketType.seqpacket.raw, SocketProtocol.sctp.raw)
-            case .sendfile, .netns: out[f] = false
+            case .sendfile: out[f] = true
+            case .netns: out[f] = false
             }
         }
         return out

@@ -163,6 +163,26 @@ func sysSendTo(_ fd: Int32, _ data: UnsafeRawBufferPointer, _ flags: Int32,
     }
 }
 
+/// sendfile(2): up to `count` bytes of `file` from `offset` to the socket `fd` (the file's
+/// own offset stays as it is). 0 when the file has nothing at `offset`.
+func sysSendfile(_ fd: Int32, _ file: Int32, offset: Int, count: Int) throws(Errno) -> IOResult<Int> {
+    try io(.send, fd) { limit in esock_sendfile(fd, file, offset, UInt(min(count, limit ?? .max))) }
+}
+
+/// A new pipe (blocking, close-on-exec): the read end and the write end.
+func sysPipe() throws(Errno) -> (read: Int32, write: Int32) {
+    var fds: [Int32] = [-1, -1]
+    _ = try retrying { Int(esock_pipe(&fds)) }
+    return (fds[0], fds[1])
+}
+
+/// The size of the open file `fd` (fstat).
+func sysFileSize(_ fd: Int32) throws(Errno) -> Int {
+    var st = stat()
+    _ = try retrying { Int(fstat(fd, &st)) }
+    return Int(st.st_size)
+}
+
 func sysRecv(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, _ flags: Int32) throws(Errno) -> IOResult<Int> {
     try io(.recv, fd) { _ in recv(fd, buffer.baseAddress, buffer.count, flags) }
 }

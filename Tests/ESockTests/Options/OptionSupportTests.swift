@@ -105,7 +105,7 @@ import Glibc
 struct FeatureSupportTests {
     @Test func features() throws {
         #expect(isSupported(.local))
-        #expect(!isSupported(.sendfile), "not in ESock yet")
+        #expect(isSupported(.sendfile))
         #expect(!isSupported(.netns), "not in ESock yet")
         // SCTP and IPv6 are what the kernel says: opening such a socket agrees.
         let api = try #require(try TestBackends.api(.poll))

@@ -53,7 +53,9 @@ final class URingEngine: Engine {
     func streamEnded(_ socket: Socket) {}
 
     private static func directlyTried(_ tag: OperationTag) -> Bool {
-        tag != .accept && tag != .connect
+        // sendfile(2) on the blocking descriptor would block the caller: it goes to the
+        // kernel as splices at once.
+        tag != .accept && tag != .connect && tag != .sendfile
     }
 
     func begin(_ socket: Socket, _ request: Request, caller: Mailbox, handle: Handle?,

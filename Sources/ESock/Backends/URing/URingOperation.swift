@@ -35,6 +35,8 @@ final class URingOperation: @unchecked Sendable {
     private var recvLength = 0
     /// The socket's `{otp, rcvbuf}`: the size of a receive buffer asked for as 0.
     private var rcvbuf = 0
+    /// sendfile: the pipe the file's bytes are spliced through, and what is in it now.
+    private var splice = SplicePipe()
 
     /// The outcome of a CQE.
     enum Outcome {
@@ -87,6 +89,9 @@ final class URingOperation: @unchecked Sendable {
             address!.initialize(to: a)
         case .recvfrom(let length, _):
             recvLength = length
+        case .sendfile(_, _, let count):
+            sendTotal = count
+            splice.open()
         default:
             break
         }
@@ -96,6 +101,7 @@ final class URingOperation: @unchecked Sendable {
     /// Lets go of the socket, waiter and data of an operation that has ended, keeping its
     /// memory for the next one (see ``URingLoop/recycle(_:)-(URingOperation)``).
     func clear() {
+        splice.close()
         socket = nil
         waiter = nil
         request = .accept
@@ -139,6 +145,18 @@ final class URingOperation: @unchecked Sendable {
             io_uring_prep_recvmsg(sqe, fd, header!.msg, UInt32(bitPattern: flags))
         case .sendto(_, _, let flags), .sendmsg(_, _, let flags):
             io_uring_prep_sendmsg(sqe, fd, header!.msg, UInt32(bitPattern: flags | nosignal))
+        case .sendfile(let file, let offset, _):
+            // From the file into the (empty) pipe, then from the pipe to the socket: the
+            // bytes never pass through user space.
+            if splice.failed {
+                // No pipe (descriptors ran out): the completion reports the pipe's errno.
+                io_uring_prep_nop(sqe)
+            } else if splice.held == 0 {
+                io_uring_prep_splice(sqe, file, Int64(offset + sent), splice.write, -1,
+                                     UInt32(min(sendTotal - sent, SplicePipe.capacity)), 0)
+            } else {
+                io_uring_prep_splice(sqe, splice.read, -1, fd, -1, UInt32(splice.held), 0)
+            }
         }
     }
 
@@ -198,6 +216,19 @@ final class URingOperation: @unchecked Sendable {
         case .recvmsg:
             if n == 0 && stream && header!.capacity > 0 { return .final(.error(.closed)) }
             return .final(.message(header!.received(count: n)))
+        case .sendfile:
+            if splice.failed { return .final(.error(.errno(splice.error))) }
+            if splice.held == 0 {
+                // The file ended before `count`: what went out is the result.
+                if n == 0 { splice.close(); return .final(.sent(sent)) }
+                splice.held = n
+                return .resubmit
+            }
+            sent += n
+            splice.held -= n
+            if (splice.held > 0 || sent < sendTotal) && !cancelled { return .resubmit }
+            splice.close()
+            return .final(.sent(sent))
         case .send, .sendto, .sendmsg:
             sent += n
             if stream && sent < sendTotal && !cancelled {
@@ -220,6 +251,7 @@ final class URingOperation: @unchecked Sendable {
     var bytesSent: Int { sent }
 
     deinit {
+        splice.close()
         buffer?.deallocate()
         address?.deinitialize(count: 1)
         address?.deallocate()
