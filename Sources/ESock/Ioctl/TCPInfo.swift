@@ -1,8 +1,27 @@
 /// A TCP connection's state, with OTP's names (`tcp_info`'s `state`).
 public enum TCPState: String, Sendable, Hashable {
-    case established, synSent = "syn_sent", synReceived = "syn_rcvd", finWait1 = "fin_wait_1"
-    case finWait2 = "fin_wait_2", timeWait = "time_wait", closed, closeWait = "close_wait"
-    case lastAck = "last_ack", listen, closing
+    /// established.
+    case established
+    /// syn_sent: a connect waits for the SYN-ACK.
+    case synSent = "syn_sent"
+    /// syn_rcvd: a SYN came in, its ACK is awaited.
+    case synReceived = "syn_rcvd"
+    /// fin_wait_1: closed here, FIN sent.
+    case finWait1 = "fin_wait_1"
+    /// fin_wait_2: our FIN acknowledged.
+    case finWait2 = "fin_wait_2"
+    /// time_wait: both sides closed, waiting out stray segments.
+    case timeWait = "time_wait"
+    /// closed.
+    case closed
+    /// close_wait: the peer closed, this side not yet.
+    case closeWait = "close_wait"
+    /// last_ack: closed after the peer, our FIN awaits its ACK.
+    case lastAck = "last_ack"
+    /// listen: a listening socket.
+    case listen
+    /// closing: both sides closed at once.
+    case closing
     /// A state this build does not know (the kernel's number).
     case unknown
 

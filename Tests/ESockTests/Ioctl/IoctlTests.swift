@@ -126,3 +126,16 @@ struct IoctlTests {
     }
     #endif
 }
+
+/// `supports(ioctl_requests)`: every request ESock makes is listed as supported.
+@Suite("Ioctl support")
+struct IoctlSupportTests {
+    @Test("every request but sifhwaddr is supported, in OTP's names")
+    func listed() {
+        let all = supportedIoctlRequests()
+        #expect(all.count == IoctlRequestKind.allCases.count)
+        #expect(all.filter { !$0.supported }.map(\.request) == [.sifhwaddr])
+        #expect(IoctlRequestKind(rawValue: "tcp_info") == .tcpInfo)
+        #expect(isSupported(IoctlRequestKind.gifflags))
+    }
+}
