@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The `struct ifreq` requests (`SIOCGIF*`, `SIOCSIF*`): a name, then a union of an address,
 /// flags or an integer. Built as bytes: the layout is the kernel's ABI (16 name bytes, then a
 /// 24-byte union on 64-bit Linux).
@@ -33,15 +37,12 @@ enum InterfaceIoctl {
 
     /// Runs `code` on an `ifreq` and returns it as the kernel left it.
     static func call(_ fd: Int32, _ code: UInt, _ request: [UInt8]) throws(Errno) -> [UInt8] {
-        var b = request
-        // Aligned storage: the kernel copies the struct, but Swift gives no alignment for
-        // an array's bytes beyond 1 in principle.
+        // Storage of the struct's alignment: an array's bytes promise none.
         let out = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 8)
         defer { out.deallocate() }
-        out.copyBytes(from: b)
+        out.copyBytes(from: request)
         try sysIoctl(fd, code, out.baseAddress!)
-        b = Array(out)
-        return b
+        return Array(out)
     }
 
     static func int32(_ b: [UInt8], at offset: Int = unionOffset) -> Int32 {
@@ -100,7 +101,3 @@ enum InterfaceIoctl {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -77,8 +77,8 @@ public struct HardwareAddress: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         let family = type == Self.ether ? "ether" : type == Self.loopback ? "loopback" : "\(type)"
-        return "\(family) " + mac.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
-            .joined(separator: ":")
+        let hex = mac.map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }
+        return "\(family) " + hex.joined(separator: ":")
     }
 }
 

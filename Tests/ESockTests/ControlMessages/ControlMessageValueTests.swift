@@ -51,6 +51,13 @@ struct ControlMessageValueTests {
         let m = try await api.recvmsg(r, bufferSizes: [64], controlSize: 256, timeout: Self.patience)
         #expect(Self.values(m).contains(.tos(0x10)))
         #expect(Self.values(m).contains(.ttl(7)))
+        // pktinfo on send picks the source address (spec_dst) and interface (0: any).
+        let info = ControlMessage(.ipPacketInfo(IPv4PacketInfo(interfaceIndex: 0, specificDestination: .loopback,
+                                                               address: .any)))
+        try await api.sendmsg(s, OutgoingMessage(address: to, iov: [[8]], control: [info]), timeout: Self.patience)
+        let d = try await api.recvmsg(r, bufferSizes: [64], controlSize: 256, timeout: Self.patience)
+        #expect(d.data == [8])
+        #expect(d.address.map { if case .inet(let a, _) = $0 { return a == .loopback } else { return false } } == true)
     }
 
     @Test("IPv6: pktinfo, hoplimit and tclass on ::1, sent and received", arguments: TestBackends.all)
