@@ -7,7 +7,7 @@
 /// | `ioctl(S, nspace)` | `.nspace` | `Int`: bytes written but not yet sent (`SIOCOUTQNSD`) |
 /// | `ioctl(S, atmark)` | `.atmark` | `Bool`: at the out-of-band mark (`SIOCATMARK`) |
 /// | `ioctl(S, tcp_info)` | `.tcpInfo` | ``TCPInfo`` |
-/// | `ioctl(S, gifconf)` | `.gifconf` | `[`` InterfaceAddress ``]` |
+/// | `ioctl(S, gifconf)` | `.gifconf` | an array of ``InterfaceAddress`` |
 /// | `ioctl(S, gifname, Index)` | `.gifname(index)` | `String` |
 /// | `ioctl(S, gifindex, Name)` | `.gifindex(name)` | `Int` |
 /// | `ioctl(S, gifaddr \| gifdstaddr \| gifbrdaddr \| gifnetmask, Name)` | `.gifaddr(name)`, ... | ``SocketAddress`` |
