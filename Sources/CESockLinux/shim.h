@@ -12,6 +12,7 @@
 #include <netinet/udp.h>
 #include <sys/socket.h>
 #include <pthread.h>
+#include <sys/ioctl.h>
 
 extern int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 extern int pthread_setname_np(pthread_t thread, const char *name);
@@ -46,4 +47,17 @@ static inline long esock_sendfile(int out, int in, long offset, unsigned long co
 }
 // Blocking, like the uring backend's sockets: io_uring then waits instead of failing with EAGAIN.
 static inline int esock_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+// ioctl(2) is variadic, which Swift does not import: one pointer argument is all the socket
+// requests need.
+static inline int esock_ioctl(int fd, unsigned long request, void *arg) { return ioctl(fd, request, arg); }
+// SIOCGIFCONF takes a struct ifconf (an int length, then a pointer); laid out here so Swift
+// never builds a struct holding a pointer by hand. `*len` is the buffer's size in, the bytes
+// the kernel filled out.
+static inline int esock_ioctl_ifconf(int fd, void *buf, int *len) {
+    struct { int len; void *buf; } conf = { *len, buf };
+    int r = ioctl(fd, 0x8912 /* SIOCGIFCONF */, &conf);
+    if (r == 0) *len = conf.len;
+    return r;
+}
 #endif

@@ -129,4 +129,7 @@ public struct MessageFlags: OptionSet, Sendable, Hashable {
     public static let confirm = MessageFlags(rawValue: Int32(MSG_CONFIRM))
     /// Return the real length of a truncated datagram.
     public static let trunc = MessageFlags(rawValue: Int32(MSG_TRUNC))
+    /// recvmsg: read the socket's error queue (with `ip.recverr` or `ipv6.recverr` on), whose
+    /// entries come as ``ControlMessageValue/ipRecvErr(_:)`` control messages.
+    public static let errqueue = MessageFlags(rawValue: Int32(MSG_ERRQUEUE))
 }

@@ -141,6 +141,9 @@ import Glibc
     /// (little-endian, any value); the rest is written, as the kernel would, into the name
     /// (128 bytes), the control buffer and the data buffers, in that order.
     ///
+    /// Each control message read is also decoded (``ControlMessage/value``); a decoded value
+    /// must encode and decode back to itself.
+    ///
     /// Bit 7 set (send): the rest is a list of control messages, each as level, type and data
     /// length (one byte each) and the data; the header built to send them must give the same
     /// list back when its control buffer is read as a received one.
@@ -164,6 +167,11 @@ import Glibc
         let received = h.received(count: count)
         precondition(received.data.count == min(count, h.capacity), "recvmsg gave \(received.data.count) of \(count) bytes")
         _ = h.source
+        // Every control message read decodes safely; one that decodes encodes back to itself.
+        for c in received.control {
+            guard let v = c.value else { continue }
+            precondition(ControlMessage(v).value == v, "control message value round trip changed \(v)")
+        }
         return received.data.count + received.control.count + h.firstBytes(count).count
     }
 

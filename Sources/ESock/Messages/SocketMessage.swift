@@ -103,12 +103,17 @@ public struct ReceivedMessage: Sendable {
     public var data: [UInt8] { iov.flatMap { $0 } }
 }
 
-/// One ancillary data item (a `cmsghdr`): level, type and raw data.
+/// One ancillary data item (a `cmsghdr`): level, type and raw data. ``value`` decodes the
+/// kinds OTP decodes (``ControlMessageValue``); ``init(_:)`` builds one from such a value.
 public struct ControlMessage: Sendable, Hashable {
+    /// The protocol level (`SOL_SOCKET`, `IPPROTO_IP`, `IPPROTO_IPV6`, ...).
     public var level: Int32
+    /// The message type at that level (`SCM_RIGHTS`, `IP_PKTINFO`, ...).
     public var type: Int32
+    /// The data after the header, as the kernel gave it (or is to get it).
     public var data: [UInt8]
 
+    /// A control message with raw level, type and data.
     public init(level: Int32, type: Int32, data: [UInt8]) {
         self.level = level
         self.type = type

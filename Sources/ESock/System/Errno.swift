@@ -58,6 +58,7 @@ public struct Errno: Error, Sendable, Hashable, CustomStringConvertible {
     public static let enotsock = Errno(rawValue: ENOTSOCK)
     public static let enfile = Errno(rawValue: ENFILE)
     public static let econnaborted = Errno(rawValue: ECONNABORTED)
+    public static let enodev = Errno(rawValue: ENODEV)
 
     private static let names: [Int32: String] = [
         EPERM: "eperm", ENOENT: "enoent", EINTR: "eintr", EIO: "eio", EBADF: "ebadf",

@@ -2,6 +2,8 @@
 /// fault. Release builds pass these values along and ignore them.
 package enum FaultSite: Hashable, Sendable {
     case accept, connect, recv, recvmsg, send, sendmsg, close
+    /// `ioctl(2)` on a socket (``SocketAPI/ioctl(_:_:)`` requests).
+    case ioctl
     /// `io_uring_submit` and `io_uring_submit_and_wait` (loop-wide: arm it with no
     /// descriptor). `.overflow` makes it fail as with a full completion queue.
     case submit

@@ -195,6 +195,36 @@ func sysRecvMsg(_ fd: Int32, _ msg: UnsafeMutablePointer<msghdr>, _ flags: Int32
     try io(.recvmsg, fd) { _ in recvmsg(fd, msg, flags) }
 }
 
+/// Throws the errno armed for this call, except EINTR, which the call retries as a real one.
+@inline(__always)
+private func injectedRefusal(_ site: FaultSite, _ fd: Int32) throws(Errno) {
+    if case .errno(let e)? = injected(site, fd), e != .eintr { throw e }
+}
+
+/// `ioctl(2)` with one pointer argument (socket and interface requests); never blocks.
+func sysIoctl(_ fd: Int32, _ request: UInt, _ arg: UnsafeMutableRawPointer) throws(Errno) {
+    try injectedRefusal(.ioctl, fd)
+    _ = try retrying { Int(esock_ioctl(fd, request, arg)) }
+}
+
+/// `SIOCGIFCONF` into `buffer`; returns how many bytes of `ifreq`s the kernel filled.
+func sysIoctlInterfaceList(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+    try injectedRefusal(.ioctl, fd)
+    var len = Int32(buffer.count)
+    _ = try retrying { Int(esock_ioctl_ifconf(fd, buffer.baseAddress, &len)) }
+    return Int(len)
+}
+
+/// `getsockopt(TCP_INFO)`: the kernel's `struct tcp_info` (OTP asks for it with `ioctl`, so
+/// it shares that fault site).
+func sysTCPInfo(_ fd: Int32) throws(Errno) -> [UInt8] {
+    try injectedRefusal(.ioctl, fd)
+    var buffer = [UInt8](repeating: 0, count: 512)
+    var len = socklen_t(buffer.count)
+    _ = try retrying { buffer.withUnsafeMutableBytes { Int(getsockopt(fd, Int32(IPPROTO_TCP), Int32(TCP_INFO), $0.baseAddress, &len)) } }
+    return Array(buffer.prefix(Int(len)))
+}
+
 /// Makes `fd` blocking again (io_uring operations on a non-blocking descriptor fail with
 /// EAGAIN instead of waiting).
 func sysClearNonblocking(_ fd: Int32) throws(Errno) {
