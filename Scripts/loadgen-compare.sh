@@ -5,7 +5,10 @@
 # For each server (the C epoll and liburing echo servers) and round, each load generator
 # gets a fresh server process: server on CPU 0, load generator on CPU 1, the two load
 # generators' order alternating by round. Both check every echoed byte. Prints each run and
-# then the medians, with ESock's requests/s as a multiple of the C load generator's.
+# then the medians, with ESock's requests/s as a multiple of the C load generator's, and
+# each load generator's own CPU time per request (user+system over the whole run, divided
+# by requests/s x (duration + warm-up)): on a busy machine requests/s swing between runs,
+# CPU per request much less.
 #
 # Environment (all optional):
 #   SERVERS      c-epoll c-uring (default: both)
@@ -75,23 +78,24 @@ stop_server() {
 }
 
 LIMIT=$(awk -v d="$DURATION" -v w="$WARMUP" 'BEGIN { printf "%d", d + w + 30 }')
-run_one() {  # run_one SERVER c|esock: prints the requests/s
-    local out="$WORK/load.out" rps
+run_one() {  # run_one SERVER c|esock: prints the requests/s and the client's CPU seconds
+    local out="$WORK/load.out" rps cpu TIMEFORMAT='%U %S'
     start_server "$1"
     if [ "$2" = c ]; then
-        timeout -k 5 "$LIMIT" taskset -c "$CLIENT_CPU" "$BIN/loadgen" --port "$PORT" \
+        { time timeout -k 5 "$LIMIT" taskset -c "$CLIENT_CPU" "$BIN/loadgen" --port "$PORT" \
             --connections "$CONNECTIONS" --size "$SIZE" --pipeline "$PIPELINE" \
-            --duration "$DURATION" --warmup "$WARMUP" > "$out" 2> "$WORK/load.err"
+            --duration "$DURATION" --warmup "$WARMUP" > "$out" 2> "$WORK/load.err"; } 2> "$WORK/time"
         rps=$(python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).readline()); print(r["rps"] if r["errors"] == 0 else "")' "$out" 2>/dev/null)
     else
-        timeout -k 5 "$LIMIT" taskset -c "$CLIENT_CPU" "$ESOCK" load --port "$PORT" --backend "$LOAD_BACKEND" \
+        { time timeout -k 5 "$LIMIT" taskset -c "$CLIENT_CPU" "$ESOCK" load --port "$PORT" --backend "$LOAD_BACKEND" \
             --connections "$CONNECTIONS" --size "$SIZE" --pipeline "$PIPELINE" \
-            --duration "$DURATION" --warmup "$WARMUP" --json > "$out" 2> "$WORK/load.err"
+            --duration "$DURATION" --warmup "$WARMUP" --json > "$out" 2> "$WORK/load.err"; } 2> "$WORK/time"
         rps=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["requestsPerSecond"] if r["errors"] == 0 else "")' "$out" 2>/dev/null)
     fi
     stop_server
     [ -n "$rps" ] || die "$2 load generator against $1 failed: $(tail -2 "$WORK/load.err")"
-    printf '%s' "$rps"
+    cpu=$(awk 'NF == 2 { print $1 + $2 }' "$WORK/time" | tail -1)
+    printf '%s\t%s' "$rps" "$cpu"
 }
 
 RESULTS="$WORK/results.tsv"
@@ -103,23 +107,29 @@ for server in $SERVERS; do
         order="c esock"
         [ $((round % 2)) = 0 ] && order="esock c"
         for gen in $order; do
-            rps=$(run_one "$server" "$gen") || exit 1
-            printf '%s\t%s\t%s\n' "$server" "$gen" "$rps" >> "$RESULTS"
-            printf '  %-8s round %d  %-6s %10.0f req/s\n' "$server" "$round" "$gen" "$rps" >&2
+            got=$(run_one "$server" "$gen") || exit 1
+            rps=${got%%$'\t'*} cpu=${got#*$'\t'}
+            us=$(awk -v c="$cpu" -v r="$rps" -v t="$DURATION" -v w="$WARMUP" 'BEGIN { printf "%.2f", c * 1e6 / (r * (t + w)) }')
+            printf '%s\t%s\t%s\t%s\n' "$server" "$gen" "$rps" "$us" >> "$RESULTS"
+            printf '  %-8s round %d  %-6s %10.0f req/s  %6.2f us CPU/req (client)\n' "$server" "$round" "$gen" "$rps" "$us" >&2
         done
     done
 done
 
 python3 - "$RESULTS" <<'PY'
 import statistics, sys
-runs = {}
+runs, cpu = {}, {}
 for line in open(sys.argv[1]):
-    server, gen, rps = line.split("\t")
+    server, gen, rps, us = line.rstrip("\n").split("\t")
     runs.setdefault(server, {}).setdefault(gen, []).append(float(rps))
-print("| server | C loadgen req/s (median, min-max) | esock-stress load req/s (median, min-max) | esock / C |")
-print("|---|---:|---:|---:|")
+    cpu.setdefault(server, {}).setdefault(gen, []).append(float(us))
+print("| server | C loadgen req/s (median, min-max) | esock-stress load req/s (median, min-max) | esock / C req/s |"
+      " client CPU µs/req C / esock (medians) |")
+print("|---|---:|---:|---:|---:|")
 for server, g in runs.items():
     c, e = g["c"], g["esock"]
     mc, me = statistics.median(c), statistics.median(e)
-    print(f"| {server} | {mc:,.0f} ({min(c):,.0f}-{max(c):,.0f}) | {me:,.0f} ({min(e):,.0f}-{max(e):,.0f}) | {me / mc:.2f}x |")
+    uc, ue = statistics.median(cpu[server]["c"]), statistics.median(cpu[server]["esock"])
+    print(f"| {server} | {mc:,.0f} ({min(c):,.0f}-{max(c):,.0f}) | {me:,.0f} ({min(e):,.0f}-{max(e):,.0f}) |"
+          f" {me / mc:.2f}x | {uc:.2f} / {ue:.2f} |")
 PY
