@@ -75,8 +75,11 @@ struct RegistryChurn: AsyncParsableCommand {
         return Double(threads * count) / (Double(d.seconds) + Double(d.attoseconds) / 1e18)
     }
 
+    /// The upper median of `xs` (not empty).
+    /// The upper median of `xs` (not empty).
     static func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
 
+    /// `text` padded with spaces to `width` columns.
     static func cell(_ text: String, _ width: Int) -> String {
         text + String(repeating: " ", count: max(0, width - text.count))
     }

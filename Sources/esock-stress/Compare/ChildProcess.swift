@@ -96,6 +96,7 @@ enum ChildProcess {
         return Configuration(executable: .path(.init(selfPath)), arguments: Arguments(arguments), platformOptions: options)
     }
 
+    /// The exit status as a shell reports it.
     private static func status(_ t: TerminationStatus) -> Int32 {
         switch t {
         case .exited(let code): return code
