@@ -10,6 +10,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(name: "ESock", path: ".."),
         .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
     ],
     targets: [
         .executableTarget(
@@ -23,7 +24,10 @@ let package = Package(
         // Open/close churn with the socket registry on and off.
         .executableTarget(
             name: "registry-churn",
-            dependencies: [.product(name: "ESock", package: "ESock")],
+            dependencies: [
+                .product(name: "ESock", package: "ESock"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Sources/registry-churn"
         ),
         // In-process microbenchmarks of the hot paths, with malloc counts

@@ -58,7 +58,7 @@ struct Serve: AsyncParsableCommand {
         try await reportingFailures {
             if let maxDescriptors { try DescriptorLimit.lower(to: maxDescriptors) }
             let api = try Backends.api(backend, loops: loops)
-            let signals = TerminationSignals()
+            let signals = await TerminationSignals()
             let server = try EchoServer(api: api, host: host, port: port, mode: mode, path: path, backlog: backlog)
             let started = ContinuousClock.now
             let serving = Task { await server.run() }
@@ -70,7 +70,7 @@ struct Serve: AsyncParsableCommand {
             let elapsed = started.duration(to: .now)
 
             let s = server.stats.snapshot
-            let why = sig.map { "stopped by \(TerminationSignals.name($0))" } ?? "stopped after \(duration) s"
+            let why = sig.map { "stopped by \($0)" } ?? "stopped after \(duration) s"
             Output.error("esock-stress serve: \(why) after \(Format.fixed(elapsed.seconds, 1)) s on \(api.backend.rawValue): "
                 + "\(s.connections) connections, \(s.bytesIn) bytes in, \(s.bytesOut) bytes out, "
                 + "\(s.resets) resets, \(s.errors) errors, \(api.info().loops) loop(s)")

@@ -1,21 +1,18 @@
 import ESock
-import Dispatch
 import Foundation
-import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
+import Subprocess
 
-/// A child process of this tool (`esock-stress serve` or `load`), optionally pinned to a CPU
-/// with `taskset`, with its stdout and stderr collected.
-final class ChildProcess: @unchecked Sendable {
-    // Process is not Sendable; it is only touched from the methods below, one at a time.
-    private let process = Process()
-    private let stdoutPipe = Pipe()
-    private let stderrPipe = Pipe()
-    private let collected = Lock<(out: [UInt8], err: [UInt8], outDone: Bool, errDone: Bool)>(([], [], false, false))
-    private let outputChanged = DispatchSemaphore(value: 0)
-    let label: String
+/// This tool's own subcommands (`serve`, `load`) run as child processes on swift-subprocess,
+/// optionally pinned to a CPU with `taskset`. Every wait is bounded: a child that outlives
+/// its time is torn down (SIGTERM, then SIGKILL two seconds later).
+enum ChildProcess {
+    /// What a finished child left behind.
+    struct Outcome: Sendable {
+        /// The exit status; 128 + N when signal N ended it, as a shell reports it.
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
 
     /// The path of this executable.
     static var selfPath: String {
@@ -23,103 +20,123 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// `taskset`'s path, if installed.
-    static let taskset: String? = ["/usr/bin/taskset", "/bin/taskset"].first { access($0, X_OK) == 0 }
+    static let taskset: String? = ["/usr/bin/taskset", "/bin/taskset"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
 
-    /// Starts `selfPath arguments...`, on `cpu` when given (and taskset exists).
-    init(label: String, arguments: [String], cpu: Int?) throws(CLIFailure) {
-        self.label = label
-        if let cpu, let taskset = Self.taskset {
-            process.executableURL = URL(fileURLWithPath: taskset)
-            process.arguments = ["-c", "\(cpu)", Self.selfPath] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: Self.selfPath)
-            process.arguments = arguments
+    /// Output beyond these sizes fails the child's run rather than filling memory.
+    private static let stdoutLimit = 16 << 20
+    private static let stderrLimit = 4 << 20
+
+    /// Runs `selfPath arguments...` (on `cpu`, when given) to its end and collects its output.
+    /// One still running after `timeout` is torn down, and the run fails.
+    static func run(label: String, arguments: [String], cpu: Int?,
+                    timeout: Duration) async throws(CLIFailure) -> Outcome {
+        let config = configuration(arguments, cpu: cpu)
+        let finished = await TimeLimit.result(timeout) {
+            try await Subprocess.run(config, output: .string(limit: stdoutLimit), error: .string(limit: stderrLimit))
         }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = stdoutPipe
-        process.standardError = stderrPipe
+        switch finished {
+        case nil:
+            throw CLIFailure("\(label) did not finish within \(Format.fixed(timeout.seconds, 0)) s")
+        case .failure(let error)?:
+            throw CLIFailure("cannot run \(label) (\(selfPath)): \(error)")
+        case .success(let r)?:
+            return Outcome(status: status(r.terminationStatus), stdout: r.standardOutput, stderr: r.standardError)
+        }
+    }
+
+    /// A server child: started, its first line on stdout awaited (up to `startTimeout`; nil
+    /// if it ended or said nothing), `body` run with that line and the child's pid, then
+    /// SIGTERM and up to `stopTimeout` for it to exit (SIGKILL after that).
+    static func withServer<T: Sendable>(
+        label: String, arguments: [String], cpu: Int?, startTimeout: Duration, stopTimeout: Duration,
+        _ body: @escaping @Sendable (_ firstLine: String?, _ pid: Int32) async throws(CLIFailure) -> T
+    ) async throws(CLIFailure) -> (T, Outcome) {
+        let config = configuration(arguments, cpu: cpu)
         do {
-            try process.run()
+            let result = try await Subprocess.run(config, input: .none, output: .sequence,
+                                                  error: .string(limit: stderrLimit)) { execution in
+                let pid = execution.processIdentifier.value
+                let lines = StdoutLines(execution.standardOutput)
+                let first = await TimeLimit.run(startTimeout, onTimeout: { try? execution.send(signal: .kill) }) {
+                    await lines.first()
+                }
+                let answer: Result<T, CLIFailure>
+                do throws(CLIFailure) {
+                    answer = .success(try await body(first ?? nil, pid))
+                } catch {
+                    answer = .failure(error)
+                }
+                try? execution.send(signal: .terminate)
+                // The child's stdout ends when it exits: that is the wait for it.
+                let rest = await TimeLimit.run(stopTimeout, onTimeout: { try? execution.send(signal: .kill) }) {
+                    await lines.rest()
+                }
+                return answer.map { ($0, rest ?? "") }
+            }
+            let (value, stdout) = try result.closureResult.get()
+            return (value, Outcome(status: status(result.terminationStatus), stdout: stdout,
+                                   stderr: result.standardError))
+        } catch let failure as CLIFailure {
+            throw failure
         } catch {
-            throw CLIFailure("cannot start \(label) (\(Self.selfPath)): \(error)")
+            throw CLIFailure("cannot run \(label) (\(selfPath)): \(error)")
         }
-        drain(stdoutPipe.fileHandleForReading, isStdout: true)
-        drain(stderrPipe.fileHandleForReading, isStdout: false)
     }
 
-    var pid: Int32 { process.processIdentifier }
+    /// `selfPath arguments...`, through `taskset -c CPU` when a CPU is asked for.
+    private static func configuration(_ arguments: [String], cpu: Int?) -> Configuration {
+        var options = PlatformOptions()
+        options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(2))]
+        if let cpu, let taskset {
+            return Configuration(executable: .path(.init(taskset)), arguments: Arguments(["-c", "\(cpu)", selfPath] + arguments),
+                                 platformOptions: options)
+        }
+        return Configuration(executable: .path(.init(selfPath)), arguments: Arguments(arguments), platformOptions: options)
+    }
 
-    /// Reads a pipe to its end on a thread of its own, so the child never blocks on a full pipe.
-    private func drain(_ handle: FileHandle, isStdout: Bool) {
-        let fd = handle.fileDescriptor
-        Thread.detachNewThread { [self] in
-            var buf = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let n = read(fd, &buf, buf.count)
-                if n < 0 && errno == EINTR { continue }
-                let chunk = n > 0 ? Array(buf[..<n]) : []
-                collected.withLock { c in
-                    if isStdout { c.out += chunk; if n <= 0 { c.outDone = true } }
-                    else { c.err += chunk; if n <= 0 { c.errDone = true } }
+    /// The exit status as a shell reports it.
+    private static func status(_ t: TerminationStatus) -> Int32 {
+        switch t {
+        case .exited(let code): return code
+        case .signaled(let sig): return 128 + sig
+        }
+    }
+}
+
+/// A child's stdout read line by line, from a task of its own: the first line is handed
+/// over as soon as it arrives, the rest is kept until the stream ends.
+private final class StdoutLines: Sendable {
+    private let reader: Task<[String], Never>
+    private let firstLine: Task<String?, Never>
+
+    init(_ output: SubprocessOutputSequence) {
+        let (stream, sink) = AsyncStream<String>.makeStream()
+        reader = Task {
+            var all: [String] = []
+            do {
+                for try await line in output.strings() {
+                    if all.isEmpty { sink.yield(line) }
+                    all.append(line)
                 }
-                outputChanged.signal()
-                if n <= 0 { return }
+            } catch {
+                // A read error ends the output like its end does.
             }
+            sink.finish()
+            return all
+        }
+        firstLine = Task {
+            for await line in stream { return line }
+            return nil
         }
     }
 
-    /// Waits (up to `timeout`) for the first line on stdout; nil if the child ended or the
-    /// time passed first.
-    func firstLine(timeout: Duration) async -> String? {
-        let deadline = ContinuousClock.now + timeout
-        return await withCheckedContinuation { (c: CheckedContinuation<String?, Never>) in
-            Thread.detachNewThread { [self] in
-                while true {
-                    let (line, done): (String?, Bool) = collected.withLock { s in
-                        if let nl = s.out.firstIndex(of: UInt8(ascii: "\n")) {
-                            return (String(decoding: s.out[..<nl], as: UTF8.self), true)
-                        }
-                        return (nil, s.outDone)
-                    }
-                    if line != nil || done || ContinuousClock.now >= deadline { c.resume(returning: line); return }
-                    _ = outputChanged.wait(timeout: .now() + .milliseconds(50))
-                }
-            }
-        }
-    }
+    /// The first line, or nil once the output ended without one.
+    func first() async -> String? { await firstLine.value }
 
-    /// Sends `signal` to the child.
-    func signal(_ sig: Int32) {
-        if process.isRunning { Glibc.kill(process.processIdentifier, sig) }
-    }
-
-    /// Waits up to `timeout` for the child to exit (killing it after that); returns its exit
-    /// status, stdout and stderr.
-    func wait(timeout: Duration) async -> (status: Int32, stdout: String, stderr: String) {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        if process.isRunning {
-            Glibc.kill(process.processIdentifier, SIGKILL)
-            while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
-        }
-        // Returns at once now; it is what drops Foundation's run-loop source, which holds the
-        // Process (and its pipes) until then: without it every child leaks them.
-        process.waitUntilExit()
-        // The pipes close when the child exits; give the readers a moment to see the end.
-        let readDeadline = ContinuousClock.now + .seconds(2)
-        while !collected.withLock({ $0.outDone && $0.errDone }) && ContinuousClock.now < readDeadline {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-        return collected.withLock { c in
-            (status, String(decoding: c.out, as: UTF8.self), String(decoding: c.err, as: UTF8.self))
-        }
-    }
-
-    /// Stops the child at once (used on the way out after a failure).
-    func kill() {
-        signal(SIGKILL)
+    /// Every line after the first, once the output has ended.
+    func rest() async -> String {
+        await reader.value.dropFirst().joined(separator: "\n")
     }
 }

@@ -118,31 +118,27 @@ enum CompareRunner {
                                serverCPU: Int?, loadCPU: Int?) async throws(CLIFailure) -> (LoadReport, String) {
         // The server's own bound: it never outlives this comparison by much, even if we die.
         let bound = Int(config.warmup + config.duration) + 60
-        let server = try ChildProcess(label: "the \(backend.rawValue) server",
-                                      arguments: ["serve", "--backend", backend.rawValue, "--port", "0", "--path", config.path.rawValue,
-                                                  "--duration", "\(bound)"],
-                                      cpu: serverCPU)
-        var serverStopped = false
-        defer { if !serverStopped { server.kill() } }
-
-        guard let line = await server.firstLine(timeout: .seconds(15)),
-              line.hasPrefix("listening "), let port = UInt16(line.dropFirst("listening ".count)) else {
-            server.kill()
-            let out = await server.wait(timeout: .seconds(2))
-            throw CLIFailure("the \(backend.rawValue) server did not start: " + lastLine(out.stderr, or: "no output"))
+        let serverArgs = ["serve", "--backend", backend.rawValue, "--port", "0", "--path", config.path.rawValue,
+                          "--duration", "\(bound)"]
+        let loadTimeout = Duration.seconds(Int(config.warmup + config.duration) + 60)
+        let (loaded, served) = try await ChildProcess.withServer(
+            label: "the \(backend.rawValue) server", arguments: serverArgs, cpu: serverCPU,
+            startTimeout: .seconds(15), stopTimeout: .seconds(10)
+        ) { line, pid throws(CLIFailure) -> ChildProcess.Outcome? in
+            guard let line, line.hasPrefix("listening "), let port = UInt16(line.dropFirst("listening ".count)) else {
+                return nil
+            }
+            var args = ["load", "--port", "\(port)", "--connections", "\(config.connections)", "--size", "\(config.size)",
+                        "--pipeline", "\(config.pipeline)", "--mode", config.mode.rawValue,
+                        "--duration", "\(config.duration)", "--warmup", "\(config.warmup)",
+                        "--server-pid", "\(pid)", "--json"]
+            if let lb = config.loadBackend { args += ["--backend", lb.rawValue] }
+            return try await ChildProcess.run(label: "the load generator", arguments: args, cpu: loadCPU,
+                                              timeout: loadTimeout)
         }
-
-        var args = ["load", "--port", "\(port)", "--connections", "\(config.connections)", "--size", "\(config.size)",
-                    "--pipeline", "\(config.pipeline)", "--mode", config.mode.rawValue,
-                    "--duration", "\(config.duration)", "--warmup", "\(config.warmup)",
-                    "--server-pid", "\(server.pid)", "--json"]
-        if let lb = config.loadBackend { args += ["--backend", lb.rawValue] }
-        let load = try ChildProcess(label: "the load generator", arguments: args, cpu: loadCPU)
-        let loaded = await load.wait(timeout: .seconds(Int(config.warmup + config.duration) + 60))
-
-        server.signal(SIGTERM)
-        let served = await server.wait(timeout: .seconds(10))
-        serverStopped = true
+        guard let loaded else {
+            throw CLIFailure("the \(backend.rawValue) server did not start: " + lastLine(served.stderr, or: "no output"))
+        }
 
         guard let data = loaded.stdout.split(separator: "\n").last.map({ Data($0.utf8) }),
               let report = try? JSONDecoder().decode(LoadReport.self, from: data) else {

@@ -14,7 +14,7 @@ struct LoadConfig: Sendable {
     var warmup: Double
     var serverPID: Int32?
     var progress: Bool
-    var ioTimeout: Timeout = .seconds(10)
+    var ioTimeout: Duration = .seconds(10)
 }
 
 /// Opens the connections, runs them against the schedule, and sums up.
@@ -35,16 +35,25 @@ enum LoadGenerator {
         let progress = config.progress ? Task { await showProgress(live, plan: plan, start: start) } : nil
         let cpu = config.serverPID.map { pid in Task { await serverCPU(pid: pid, plan: plan) } }
 
-        let tallies = await withTaskGroup(of: Tally.self) { group in
-            for (i, s) in sockets.enumerated() {
-                group.addTask(executorPreference: s.executor) { await LoadConnection(api: api, socket: s, index: i, plan: plan, live: live).run() }
-            }
-            var all: [Tally] = []
-            for await t in group { all.append(t) }
-            return all
+        let countdown = Countdown(sockets.count)
+        let streams = sockets.enumerated().map { i, s in
+            LoadStream(api: api, socket: s, index: i, plan: plan, live: live, countdown: countdown, base: start)
         }
+        for s in streams { s.start() }
+        let watchdog = Task { await watch(streams, countdown: countdown, plan: plan) }
+        await countdown.wait()
+        watchdog.cancel()
         progress?.cancel()
         let cpuUsed = await cpu?.value
+
+        let tallies = streams.map { s -> Tally in
+            if let t = s.tally { return t }
+            // Still running after the watchdog gave up on it: count it as stalled.
+            live.errors.add(1, ordering: .relaxed)
+            var t = Tally()
+            t.error = "recv: " + Describe.kind(.timeout)
+            return t
+        }
 
         let histogram = live.latencies
         var requests = 0, verified = 0
@@ -63,6 +72,22 @@ enum LoadGenerator {
             latencyMicroseconds: LatencySummary(histogram), errors: kinds.values.reduce(0, +), errorKinds: kinds,
             serverCPUMicroseconds: cpuUsed,
             serverCPUMicrosecondsPerRequest: cpuUsed.map { requests > 0 ? $0 / Double(requests) : .nan })
+    }
+
+    /// Ends connections that have had no echo for the plan's I/O timeout, and once the
+    /// schedule plus that timeout has passed, the run itself: the wait for the countdown is
+    /// bounded however the server behaves.
+    private static func watch(_ streams: [LoadStream], countdown: Countdown, plan: LoadPlan) async {
+        let giveUp = plan.end + plan.ioTimeout + .seconds(5)
+        while !countdown.isZero {
+            guard (try? await Task.sleep(for: .milliseconds(100))) != nil else { return }
+            let now = ContinuousClock.now
+            for s in streams where s.isStalled(at: now) { s.abandon() }
+            if now >= giveUp {
+                countdown.release()
+                return
+            }
+        }
     }
 
     /// Connects every connection before the clock starts; the first failure ends the run.

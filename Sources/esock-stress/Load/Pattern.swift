@@ -1,3 +1,4 @@
+import ESock
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,23 +29,42 @@ struct Pattern: Sendable {
         return Array(table[s..<(s + count)])
     }
 
+    /// Lends the `count` bytes at stream `offset` of connection `seed` to `body`, without a
+    /// copy: a slice of the shared table.
+    func withBytes<R>(offset: Int, seed: Int, count: Int, _ body: (UnsafeRawBufferPointer) throws(SocketError) -> R) throws(SocketError) -> R {
+        precondition(count <= maxChunk)
+        let s = start(offset, seed)
+        let r: Result<R, SocketError> = table.withUnsafeBytes { t in
+            do throws(SocketError) {
+                return .success(try body(UnsafeRawBufferPointer(rebasing: t[s..<(s + count)])))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try r.get()
+    }
+
     /// Whether `data` is what connection `seed` sent at stream `offset`.
     func matches(_ data: [UInt8], offset: Int, seed: Int) -> Bool {
+        data.withUnsafeBytes { matches($0, offset: offset, seed: seed) }
+    }
+
+    /// Whether `data` is what connection `seed` sent at stream `offset`.
+    func matches(_ data: UnsafeRawBufferPointer, offset: Int, seed: Int) -> Bool {
         guard data.count <= maxChunk else {
             // Longer than any chunk we send: check it piecewise.
             var at = 0
             while at < data.count {
                 let n = min(maxChunk, data.count - at)
-                if !matches(Array(data[at..<(at + n)]), offset: offset + at, seed: seed) { return false }
+                if !matches(UnsafeRawBufferPointer(rebasing: data[at..<(at + n)]), offset: offset + at, seed: seed) {
+                    return false
+                }
                 at += n
             }
             return true
         }
+        guard let d = data.baseAddress else { return true }
         let s = start(offset, seed)
-        return data.withUnsafeBytes { d in
-            table.withUnsafeBytes { t in
-                memcmp(d.baseAddress!, t.baseAddress! + s, data.count) == 0
-            }
-        }
+        return table.withUnsafeBytes { t in memcmp(d, t.baseAddress! + s, data.count) == 0 }
     }
 }

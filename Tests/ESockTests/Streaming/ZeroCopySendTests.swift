@@ -96,4 +96,35 @@ struct ZeroCopySendTests {
         #expect(await eventually { FaultInjection.pending(fd: p.server.fileDescriptor) == 0 }, "the fault was used")
         #expect(await Self.allBuffersBack(p.server))
     }
+
+    /// A write from a thread other than the loop's, while the loop lends buffers to another
+    /// socket's handler, must not look at the loan at all (only the loop thread may): it is
+    /// copied into the outbox. ThreadSanitizer (Scripts/sanitize.sh) reported the loan read
+    /// from the writer's thread before the thread check.
+    @Test("writes from other threads while the loop lends buffers are copied", arguments: TestBackends.all)
+    func writesFromOtherThreads(backend: Backend) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let echoed = try await StreamPair.make(api)
+        let written = try await StreamPair.make(api)
+        defer { echoed.close(); written.close() }
+        try api.stream(echoed.server, to: EchoHandler(api: api))
+        try await withThrowingTaskGroup(of: Void.self) { g in
+            g.addTask {
+                for round in 0..<200 {
+                    let message = patternBytes(round, 512)
+                    try await api.send(echoed.client, message, timeout: .seconds(10))
+                    #expect(try await api.recv(echoed.client, length: message.count, timeout: .seconds(10)) == message)
+                }
+            }
+            g.addTask {
+                for round in 0..<200 {
+                    let message = patternBytes(1000 + round, 512)
+                    try api.write(written.client, message)
+                    #expect(try await api.recv(written.server, length: message.count, timeout: .seconds(10)) == message)
+                }
+            }
+            try await g.waitForAll()
+        }
+        #expect(await Self.allBuffersBack(echoed.server))
+    }
 }

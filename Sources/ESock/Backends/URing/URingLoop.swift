@@ -175,7 +175,9 @@ final class URingLoop: @unchecked Sendable {
     /// inside a handler's loan, `bytes` lie in the lent buffer and nothing has kept it yet.
     /// The buffer is then kept: the caller gives it back (``recycle(_:)``) once it is sent.
     func borrow(_ bytes: UnsafeRawBufferPointer) -> UInt16? {
-        guard let (bid, range) = lent, !lentKept, pthread_equal(pthread_self(), thread) != 0,
+        // The thread first: the loan is the loop thread's alone, so another thread must not
+        // even read it.
+        guard pthread_equal(pthread_self(), thread) != 0, let (bid, range) = lent, !lentKept,
               let start = bytes.baseAddress, let lo = range.baseAddress,
               start >= lo, start + bytes.count <= lo + range.count else { return nil }
         lentKept = true
