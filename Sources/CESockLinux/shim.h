@@ -48,6 +48,10 @@ static inline long esock_sendfile(int out, int in, long offset, unsigned long co
 // Blocking, like the uring backend's sockets: io_uring then waits instead of failing with EAGAIN.
 static inline int esock_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
+// setns(2) for the netns open option: the calling thread enters a network namespace.
+extern int setns(int fd, int nstype);
+static inline int esock_enter_netns(int fd) { return setns(fd, 0x40000000 /* CLONE_NEWNET */); }
+
 // ioctl(2) is variadic, which Swift does not import: one pointer argument is all the socket
 // requests need.
 static inline int esock_ioctl(int fd, unsigned long request, void *arg) { return ioctl(fd, request, arg); }

@@ -12,6 +12,16 @@ enum Check {
         guard control >= 0 else { throw .invalid(.argument("control size must be >= 0, got \(control)")) }
     }
 
+    /// A message's buffers: a datagram or record (anything but a stream) is one kernel call,
+    /// which takes at most `iov_max` buffers; a stream send goes on past them.
+    static func iov(_ message: OutgoingMessage, for socket: Socket) throws(SocketError) {
+        guard socket.type != .stream else { return }
+        let n = message.iov.count { !$0.isEmpty }
+        if n > iovMax {
+            throw .invalid(.argument("\(n) buffers: a \(socket.type) message takes at most iov_max (\(iovMax))"))
+        }
+    }
+
     /// The C form of `address`, after checking that it suits `socket`'s domain.
     static func address(_ address: SocketAddress, for socket: Socket) throws(SocketError) -> SockaddrStorage {
         guard address.domain == socket.domain else {

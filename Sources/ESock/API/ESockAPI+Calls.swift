@@ -19,8 +19,14 @@ extension ESockAPI {
     public func open(_ domain: Domain, _ type: SocketType, _ proto: SocketProtocol,
                      options: OpenOptions) throws(SocketError) -> Socket {
         let engine = options.loop.map { group.engine($0) } ?? group.next()
-        return try engine.open(domain, type, proto, useRegistry: options.useRegistry,
-                               label: options.label, owner: options.owner)
+        guard let netns = options.netns else {
+            return try engine.open(domain, type, proto, useRegistry: options.useRegistry,
+                                   label: options.label, owner: options.owner)
+        }
+        return try NetnsEntry.inside(netns) { () throws(SocketError) in
+            try engine.open(domain, type, proto, useRegistry: options.useRegistry,
+                            label: options.label, owner: options.owner)
+        }
     }
 
     // MARK: Calls that never wait
@@ -153,12 +159,14 @@ extension ESockAPI {
 
     public func sendmsg(_ socket: Socket, _ message: OutgoingMessage, flags: MessageFlags,
                         timeout: Timeout) async throws(SocketError) {
+        try Check.iov(message, for: socket)
         let a = try message.address.map { a throws(SocketError) in try Check.address(a, for: socket) }
         _ = try await socket.engine.perform(socket, .sendmsg(message, to: a, flags: flags.rawValue), timeout: timeout)
     }
 
     public func sendmsg(_ socket: Socket, _ message: OutgoingMessage, flags: MessageFlags,
                         nowait caller: Mailbox, handle: Handle?) throws(SocketError) -> Nowait<Int> {
+        try Check.iov(message, for: socket)
         let a = try message.address.map { a throws(SocketError) in try Check.address(a, for: socket) }
         return try nowait(socket, .sendmsg(message, to: a, flags: flags.rawValue), caller, handle, Self.sentCount)
     }

@@ -143,13 +143,19 @@ public struct OpenOptions: Sendable {
     /// The loop of the API's group the socket belongs to (taken modulo the number of loops);
     /// nil spreads new sockets over the loops in turn.
     public var loop: Int?
+    /// The network namespace to create the socket in (OTP's `netns` open option): a path
+    /// such as `/var/run/netns/NAME` (what `ip netns add NAME` makes). The socket stays in
+    /// that namespace; the calling thread returns to its own. Needs CAP_SYS_ADMIN.
+    public var netns: String?
 
     /// Options for a new socket.
-    public init(useRegistry: Bool? = nil, label: String = "", owner: Mailbox? = nil, loop: Int? = nil) {
+    public init(useRegistry: Bool? = nil, label: String = "", owner: Mailbox? = nil, loop: Int? = nil,
+                netns: String? = nil) {
         self.useRegistry = useRegistry
         self.label = label
         self.owner = owner
         self.loop = loop
+        self.netns = netns
     }
 
     /// Options with a label given as `owner` (the label's former name).

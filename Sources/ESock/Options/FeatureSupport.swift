@@ -8,7 +8,8 @@ public enum SocketFeature: String, Sendable, Hashable, CaseIterable {
     case sctp
     /// `sendfile` (``SocketAPI/sendfile(_:file:offset:count:timeout:)``): on every Linux kernel.
     case sendfile
-    /// Opening a socket in another network namespace: not in ESock yet.
+    /// Opening a socket in another network namespace (``OpenOptions/netns``): where the
+    /// kernel has network namespaces.
     case netns
 }
 
@@ -33,7 +34,7 @@ enum FeatureSupport {
             case .local: out[f] = canOpen(Domain.local.raw, SocketType.stream.raw, 0)
             case .sctp: out[f] = canOpen(Domain.inet.raw, SocketType.seqpacket.raw, SocketProtocol.sctp.raw)
             case .sendfile: out[f] = true
-            case .netns: out[f] = false
+            case .netns: out[f] = NetnsEntry.available
             }
         }
         return out

@@ -33,6 +33,7 @@ public struct Errno: Error, Sendable, Hashable, CustomStringConvertible {
     public static let epipe = Errno(rawValue: EPIPE)
     public static let enotconn = Errno(rawValue: ENOTCONN)
     public static let eaddrinuse = Errno(rawValue: EADDRINUSE)
+    public static let eaddrnotavail = Errno(rawValue: EADDRNOTAVAIL)
     public static let einval = Errno(rawValue: EINVAL)
     public static let enotsup = Errno(rawValue: EOPNOTSUPP)
     public static let eperm = Errno(rawValue: EPERM)

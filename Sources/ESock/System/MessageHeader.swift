@@ -16,8 +16,11 @@ final class MessageHeader {
     private static func align(_ n: Int) -> Int { (n + 7) & ~7 }
 
     /// A header that sends `message`'s data (copied) to `destination`.
+    /// At most `iov_max` buffers go into one header: a stream send goes on with the rest once
+    /// these are written (the kernel refuses more with EMSGSIZE); a datagram with more is
+    /// refused before it gets here.
     init(sending message: OutgoingMessage, to destination: SockaddrStorage?) {
-        let iov = message.iov.filter { !$0.isEmpty }
+        let iov = message.iov.lazy.filter { !$0.isEmpty }.prefix(iovMax).map { $0 }
         buffers = iov.map { b in
             let p = UnsafeMutableRawBufferPointer.allocate(byteCount: b.count, alignment: 1)
             p.copyBytes(from: b)

@@ -106,7 +106,7 @@ struct FeatureSupportTests {
     @Test func features() throws {
         #expect(isSupported(.local))
         #expect(isSupported(.sendfile))
-        #expect(!isSupported(.netns), "not in ESock yet")
+        #expect(isSupported(.netns) == (access("/proc/thread-self/ns/net", F_OK) == 0))
         // SCTP and IPv6 are what the kernel says: opening such a socket agrees.
         let api = try #require(try TestBackends.api(.poll))
         let sctp = Result { () throws(SocketError) in try api.open(.inet, .seqpacket, .sctp) }
