@@ -23,3 +23,19 @@ public enum Nowait<Value: Sendable>: Sendable {
     /// The handle of the pending operation, nil when the call finished.
     public var handle: Handle? { pending?.handle }
 }
+
+extension Nowait where Value == Int {
+    /// What of `data` this nowait send has not written: OTP's `RestData`. Nil when the send
+    /// finished. On poll a partial write leaves the tail after the bytes written (all of
+    /// `data` when nothing went out); send it by calling again after `select`, with this
+    /// call's handle (OTP's `send(Socket, RestData, Cont, nowait)`). On uring the kernel
+    /// sends everything (its completion reports it): nothing is left to the caller, so this
+    /// is empty.
+    public func rest(of data: [UInt8]) -> [UInt8]? {
+        switch self {
+        case .ok: return nil
+        case .select(_, let written): return Array(data.dropFirst(written ?? 0))
+        case .completion: return []
+        }
+    }
+}
