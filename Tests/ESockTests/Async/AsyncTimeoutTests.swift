@@ -119,6 +119,36 @@ import Testing
         #expect(got.suffix(marker.count).elementsEqual(marker))
     }
 
+    /// sendmsg to a peer that does not read: timeout, no writer left; once the peer reads
+    /// everything, the stream goes on with the next sendmsg, whole.
+    @Test(arguments: TestBackends.all, [Domain.inet, .inet6])
+    func sendmsg(backend: Backend, domain: Domain) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let p = try await StreamPair.make(api, domain: domain)
+        defer { p.close() }
+        try shrinkBuffers(api, sender: p.client, receiver: p.server)
+        let chunk = patternBytes(0, 1 << 18)
+        do {
+            try await api.sendmsg(p.client, OutgoingMessage(iov: [chunk, chunk, chunk, chunk]), timeout: .milliseconds(200))
+            Issue.record("a 1 MiB sendmsg to a peer that does not read finished")
+        } catch {
+            #expect(error.reason == .timeout)
+        }
+        #expect(api.info(p.client).numWriters == 0)
+        let marker = Array("END".utf8)
+        let writer = Task { try await api.sendmsg(p.client, OutgoingMessage(iov: [marker]), timeout: .seconds(10)) }
+        var got: [UInt8] = []
+        while !got.suffix(marker.count).elementsEqual(marker) && got.count < 4 * chunk.count + marker.count {
+            guard let d = try? await api.recv(p.server, length: 0, timeout: .seconds(2)) else { break }
+            got += d
+        }
+        try await writer.value
+        #expect(got.suffix(marker.count).elementsEqual(marker), "the marker after the timed-out sendmsg arrived")
+        #expect(got.count > marker.count && got.count < 4 * chunk.count + marker.count)
+        let sent = got.dropLast(marker.count)
+        #expect((chunk + chunk + chunk + chunk).starts(with: sent), "what went out before the timeout is a prefix")
+    }
+
     /// `.zero`: one non-blocking attempt; no waiting.
     @Test(arguments: TestBackends.all)
     func zero(backend: Backend) async throws {
@@ -135,11 +165,12 @@ import Testing
     }
 
     /// An awaiting call queued behind another caller's operation times out while still
-    /// queued; the other caller is still served.
-    @Test(arguments: TestBackends.all, [WaitOperation.accept, .recv, .recvfrom])
-    func whileQueued(backend: Backend, operation: WaitOperation) async throws {
+    /// queued; the other caller is still served (OTP's api_to_maccept_tcp4/6 for accept).
+    @Test(arguments: TestBackends.all, WaitCase.all([WaitOperation.accept, .recv, .recvfrom], on: [Domain.inet, .inet6]))
+    func whileQueued(backend: Backend, wait: WaitCase) async throws {
         guard let api = try TestBackends.api(backend) else { return }
-        let f = try await WaitFixture(api, operation)
+        let operation = wait.operation
+        let f = try await WaitFixture(api, operation, domain: wait.domain)
         defer { f.close() }
         let first = Mailbox()
         let info = try #require(expectPending(try f.start(first), backend, operation.tag))
