@@ -3,7 +3,7 @@ import Testing
 
 /// OTP socket_api_SUITE group `basic`, the open cases: api_b_simple_open_and_close_*,
 /// api_b_open_and_info_{udp,tcp}{4,6} and api_b_open_and_close_{udp4,udp6,tcp4,tcp6,udpL,
-/// tcpL,seqpL}, on every backend.
+/// tcpL,seqpL} and api_b_open_and_maybe_close_raw, on every backend.
 @Suite struct OpenAndInfoTests {
     /// A kind of socket OTP's open cases make.
     struct Kind: Sendable, CustomTestStringConvertible {
@@ -57,6 +57,24 @@ import Testing
         // The kernel reports a local socket's protocol as 0, OTP's `default`.
         #expect(try api.getopt(s, .init(.socket, "protocol")) == .protocol(kind.proto))
         #expect(api.info(s).owner === me)
+        try api.close(s)
+        #expect(throws: SocketError.closed) { try api.close(s) }
+    }
+
+    /// api_b_open_and_maybe_close_raw: a raw ICMP socket opens where the process may (then
+    /// info and close as above), else the kernel's eperm comes back as the error.
+    @Test(arguments: TestBackends.all)
+    func openAndMaybeCloseRaw(backend: Backend) throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let s: Socket
+        do {
+            s = try api.open(.inet, .raw, .icmp)
+        } catch {
+            #expect(error == .errno(.eperm) || error == .errno(.eacces), "\(error)")
+            return
+        }
+        #expect(api.info(s).type == .raw && api.info(s).protocol == .icmp)
+        #expect(try api.getopt(s, .init(.socket, "type")) == .type(.raw))
         try api.close(s)
         #expect(throws: SocketError.closed) { try api.close(s) }
     }
