@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 @testable import ESock
 
@@ -145,5 +148,34 @@ import Testing
             try api.setopt(t, o, .bool(true))
             #expect(try api.getopt(t, o) == .bool(true), "\(name)")
         }
+    }
+
+    /// api_opt_ip_mopts_udp4 and api_opt_ipv6_mopts_udp6: the multicast options of a UDP
+    /// socket: interface, loop (on by default) and ttl / hops, set and read back.
+    @Test(.enabled(if: IPv6Loopback.available, IPv6Loopback.reason), arguments: TestBackends.all)
+    func multicastOptions(backend: Backend) throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let u = try Self.udp(api)
+        defer { try? api.close(u) }
+        try api.setopt(u, .init(.ip, "multicast_if"), .ipv4(.loopback))
+        #expect(try api.getopt(u, .init(.ip, "multicast_if")) == .ipv4(.loopback))
+        #expect(try api.getopt(u, .init(.ip, "multicast_loop")) == .bool(true))
+        try api.setopt(u, .init(.ip, "multicast_loop"), .bool(false))
+        #expect(try api.getopt(u, .init(.ip, "multicast_loop")) == .bool(false))
+        #expect(try api.getopt(u, .init(.ip, "multicast_ttl")) == .int(1))
+        try api.setopt(u, .init(.ip, "multicast_ttl"), .int(9))
+        #expect(try api.getopt(u, .init(.ip, "multicast_ttl")) == .int(9))
+
+        let v6 = try api.open(.inet6, .dgram, .udp)
+        defer { try? api.close(v6) }
+        let lo = Int(if_nametoindex("lo"))
+        try #require(lo != 0)
+        try api.setopt(v6, .init(.ipv6, "multicast_if"), .int(lo))
+        #expect(try api.getopt(v6, .init(.ipv6, "multicast_if")) == .int(lo))
+        #expect(try api.getopt(v6, .init(.ipv6, "multicast_loop")) == .bool(true))
+        try api.setopt(v6, .init(.ipv6, "multicast_loop"), .bool(false))
+        #expect(try api.getopt(v6, .init(.ipv6, "multicast_loop")) == .bool(false))
+        try api.setopt(v6, .init(.ipv6, "multicast_hops"), .int(3))
+        #expect(try api.getopt(v6, .init(.ipv6, "multicast_hops")) == .int(3))
     }
 }
