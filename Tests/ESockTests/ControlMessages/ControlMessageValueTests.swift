@@ -182,4 +182,28 @@ struct ControlMessageValueTests {
         #expect(UInt16(cmsg.data[2]) << 8 | UInt16(cmsg.data[3]) == port)
         #expect(Array(cmsg.data[4..<8]) == [127, 0, 0, 1] && address == .loopback)
     }
+
+    /// OTP's api_opt_sock_timestamp_tcp4: with socket.timestamp on a TCP socket, recvmsg
+    /// carries the time the data arrived.
+    @Test("timestamp on a TCP stream", arguments: TestBackends.all)
+    func timestampTCP(backend: Backend) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let p = try await StreamPair.make(api)
+        defer { p.close() }
+        try api.setopt(p.server, .init(.socket, "timestamp"), .bool(true))
+        #expect(try api.getopt(p.server, .init(.socket, "timestamp")) == .bool(true))
+        var now = timeval()
+        gettimeofday(&now, nil)
+        try await api.send(p.client, Array("hejsan".utf8), timeout: Self.patience)
+        let m = try await api.recvmsg(p.server, bufferSizes: [6], controlSize: 256, flags: [], timeout: Self.patience)
+        #expect(m.data == Array("hejsan".utf8))
+        guard case .timestamp(let seconds, let micros)? = Self.values(m).first(where: {
+            if case .timestamp = $0 { return true } else { return false }
+        }) else {
+            Issue.record("no timestamp in \(m.control)")
+            return
+        }
+        #expect(abs(seconds - Int(now.tv_sec)) <= 60, "a timestamp of this minute: \(seconds)")
+        #expect((0..<1_000_000).contains(micros))
+    }
 }

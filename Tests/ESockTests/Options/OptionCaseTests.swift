@@ -178,4 +178,60 @@ import Testing
         try api.setopt(v6, .init(.ipv6, "multicast_hops"), .int(3))
         #expect(try api.getopt(v6, .init(.ipv6, "multicast_hops")) == .int(3))
     }
+
+    /// api_opt_sock_oobinline: with oobinline on, urgent data arrives in the stream; off,
+    /// it is kept apart and read with the oob flag.
+    @Test(arguments: TestBackends.all)
+    func oobinlineDelivery(backend: Backend) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let p = try await StreamPair.make(api)
+        defer { p.close() }
+        let oobinline = SocketOption(.socket, "oobinline")
+        try api.setopt(p.server, oobinline, .bool(true))
+        try await api.send(p.client, [1, 2, 3], flags: .oob, timeout: .seconds(5))
+        #expect(try await api.recv(p.server, length: 3, timeout: .seconds(5)) == [1, 2, 3])
+        try api.setopt(p.server, oobinline, .bool(false))
+        #expect(try api.getopt(p.server, oobinline) == .bool(false))
+        try await api.send(p.client, [4, 5, 6], flags: .oob, timeout: .seconds(5))
+        #expect(try await api.recv(p.server, length: 2, timeout: .seconds(5)) == [4, 5])
+        #expect(try await api.recv(p.server, length: 1, flags: .oob, timeout: .seconds(5)) == [6])
+    }
+
+    /// api_opt_sock_broadcast: a datagram to the broadcast address is refused (eacces) until
+    /// broadcast is set; after, the kernel takes it (or has no route for it).
+    @Test(arguments: TestBackends.all)
+    func broadcastSend(backend: Backend) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let u = try api.open(.inet, .dgram, .udp)
+        defer { try? api.close(u) }
+        let everyone = SocketAddress.inet(IPv4Address(255, 255, 255, 255), port: 9)
+        await #expect(throws: SocketError.errno(.eacces)) {
+            try await api.sendto(u, [1], to: everyone, timeout: .seconds(5))
+        }
+        try api.setopt(u, .init(.socket, "broadcast"), .bool(true))
+        do {
+            try await api.sendto(u, [1], to: everyone, timeout: .seconds(5))
+        } catch {
+            #expect(error == .errno(.enetunreach), "broadcast set, yet: \(error)")
+        }
+    }
+
+    /// api_opt_sock_debug and api_opt_sock_mark: privileged options; with CAP_NET_ADMIN they
+    /// take a value and read it back, without it the kernel's eperm (or eacces) comes back.
+    @Test(arguments: TestBackends.all)
+    func privilegedSocketOptions(backend: Backend) throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let t = try api.open(.inet, .stream, .tcp)
+        defer { try? api.close(t) }
+        for (name, value) in [("debug", 1), ("mark", 42)] {
+            let o = SocketOption(.socket, name)
+            #expect(try api.getopt(t, o) == .int(0), "\(name) starts at 0")
+            do {
+                try api.setopt(t, o, .int(value))
+                #expect(try api.getopt(t, o) == .int(value), "\(name)")
+            } catch {
+                #expect(error == .errno(.eperm) || error == .errno(.eacces), "\(name): \(error)")
+            }
+        }
+    }
 }
