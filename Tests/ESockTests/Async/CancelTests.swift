@@ -82,12 +82,13 @@ import Testing
         await expectNoMessage(mb, about: info2.handle)
     }
 
-    /// api_a_m*_cancel with cancel: three callers (mailboxes) queue in one direction; the
-    /// queued middle one cancels; the others are served in FIFO order, it gets nothing.
-    @Test(arguments: TestBackends.all, WaitOperation.allCases)
-    func queuedWaiterCancels(backend: Backend, operation: WaitOperation) async throws {
+    /// api_a_m*_cancel with cancel (tcp4/tcp6, udp4/udp6): three callers (mailboxes) queue in
+    /// one direction; the queued middle one cancels; the others are served in FIFO order, it gets nothing.
+    @Test(arguments: TestBackends.all, WaitCase.all(on: [Domain.inet, .inet6]))
+    func queuedWaiterCancels(backend: Backend, wait: WaitCase) async throws {
         guard let api = try TestBackends.api(backend) else { return }
-        let f = try await WaitFixture(api, operation)
+        let operation = wait.operation
+        let f = try await WaitFixture(api, operation, domain: wait.domain)
         defer { f.close() }
         let a = Mailbox(), b = Mailbox(), c = Mailbox()
         let ia = try #require(expectPending(try f.start(a), backend, operation.tag))
@@ -109,10 +110,11 @@ import Testing
 
     /// The current caller cancels while two more are queued: the next in line takes over
     /// (poll: it gets `select` at once and calls again), FIFO order holds, nothing is lost.
-    @Test(arguments: TestBackends.all, WaitOperation.allCases)
-    func currentWaiterCancels(backend: Backend, operation: WaitOperation) async throws {
+    @Test(arguments: TestBackends.all, WaitCase.all(on: [Domain.inet, .inet6]))
+    func currentWaiterCancels(backend: Backend, wait: WaitCase) async throws {
         guard let api = try TestBackends.api(backend) else { return }
-        let f = try await WaitFixture(api, operation)
+        let operation = wait.operation
+        let f = try await WaitFixture(api, operation, domain: wait.domain)
         defer { f.close() }
         let a = Mailbox(), b = Mailbox(), c = Mailbox()
         let ia = try #require(expectPending(try f.start(a), backend, operation.tag))

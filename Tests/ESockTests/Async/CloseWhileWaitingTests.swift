@@ -3,14 +3,16 @@ import Testing
 
 /// OTP socket_SUITE group `socket_close` (sc_lc_*: local close, sc_rc_*: remote close,
 /// sc_rs_*: remote shutdown) and socket_api_SUITE's api_a_m*_cancel cases, which close the
-/// socket under several waiting callers.
+/// socket under several waiting callers. The close cases run on IPv4, IPv6 and Unix sockets
+/// (OTP's tcp4/tcp6/tcpL and udp4/udp6/udpL variants).
 @Suite struct CloseWhileWaitingTests {
     /// Several callers (mailboxes) wait; another task closes the socket: each gets exactly
     /// one `abort(socket, handle, closed)` and no select/completion; later calls give closed.
-    @Test(arguments: TestBackends.all, WaitOperation.allCases)
-    func localCloseAbortsMailboxes(backend: Backend, operation: WaitOperation) async throws {
+    @Test(arguments: TestBackends.all, WaitCase.all(on: Domain.allCases))
+    func localCloseAbortsMailboxes(backend: Backend, wait: WaitCase) async throws {
         guard let api = try TestBackends.api(backend) else { return }
-        let f = try await WaitFixture(api, operation)
+        let operation = wait.operation
+        let f = try await WaitFixture(api, operation, domain: wait.domain)
         defer { f.close() }
         let callers = (0..<3).map { _ in Mailbox() }
         var infos: [PendingInfo] = []
@@ -57,10 +59,11 @@ import Testing
     }
 
     /// Several tasks wait in awaiting calls; the socket closes: each throws closed.
-    @Test(arguments: TestBackends.all, WaitOperation.allCases)
-    func localCloseWakesAwaitingCallers(backend: Backend, operation: WaitOperation) async throws {
+    @Test(arguments: TestBackends.all, WaitCase.all(on: Domain.allCases))
+    func localCloseWakesAwaitingCallers(backend: Backend, wait: WaitCase) async throws {
         guard let api = try TestBackends.api(backend) else { return }
-        let f = try await WaitFixture(api, operation)
+        let operation = wait.operation
+        let f = try await WaitFixture(api, operation, domain: wait.domain)
         defer { f.close() }
         // A nowait caller too, so the awaiting ones are current and queued alike.
         let mb = Mailbox()
@@ -86,10 +89,11 @@ import Testing
 
     /// sc_rc_*: the peer closes while callers wait in recv/recvmsg: each gets closed, as a
     /// completion error (uring) or from the call after `select` (poll).
-    @Test(arguments: TestBackends.all, [WaitOperation.recv, .recvmsgStream])
-    func remoteClose(backend: Backend, operation: WaitOperation) async throws {
+    @Test(arguments: TestBackends.all, WaitCase.all([WaitOperation.recv, .recvmsgStream], on: Domain.allCases))
+    func remoteClose(backend: Backend, wait: WaitCase) async throws {
         guard let api = try TestBackends.api(backend) else { return }
-        let f = try await WaitFixture(api, operation)
+        let operation = wait.operation
+        let f = try await WaitFixture(api, operation, domain: wait.domain)
         defer { f.close() }
         let a = Mailbox(), b = Mailbox()
         let ia = try #require(expectPending(try f.start(a), backend, operation.tag))
@@ -108,10 +112,11 @@ import Testing
 
     /// sc_rs_*: the peer sends, then shuts down writing, while the server waits: the server
     /// gets the data, then closed; it can still send its reply, which the peer receives.
-    @Test(arguments: TestBackends.all, [WaitOperation.recv, .recvmsgStream])
-    func remoteShutdown(backend: Backend, operation: WaitOperation) async throws {
+    @Test(arguments: TestBackends.all, WaitCase.all([WaitOperation.recv, .recvmsgStream], on: Domain.allCases))
+    func remoteShutdown(backend: Backend, wait: WaitCase) async throws {
         guard let api = try TestBackends.api(backend) else { return }
-        let f = try await WaitFixture(api, operation)
+        let operation = wait.operation
+        let f = try await WaitFixture(api, operation, domain: wait.domain)
         defer { f.close() }
         let peer = try #require(f.peerSocket)
         let mb = Mailbox()

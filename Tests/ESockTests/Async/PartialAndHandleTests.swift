@@ -80,10 +80,11 @@ import Testing
 
     /// `handle: Handle(rawValue: 42)` is the handle in the info and in the message, for each
     /// waiting operation, and cancel accepts it.
-    @Test(arguments: TestBackends.all, WaitOperation.allCases)
-    func callerSuppliedHandle(backend: Backend, operation: WaitOperation) async throws {
+    @Test(arguments: TestBackends.all, WaitCase.all(on: [Domain.inet, .inet6]))
+    func callerSuppliedHandle(backend: Backend, wait: WaitCase) async throws {
         guard let api = try TestBackends.api(backend) else { return }
-        let f = try await WaitFixture(api, operation)
+        let operation = wait.operation
+        let f = try await WaitFixture(api, operation, domain: wait.domain)
         defer { f.close() }
         let mine = Handle(rawValue: 42)
         let mb = Mailbox()
@@ -109,12 +110,12 @@ import Testing
     }
 
     /// A caller-supplied handle on a connect and a send (the write direction).
-    @Test(arguments: TestBackends.all)
-    func callerSuppliedHandleOnWrites(backend: Backend) async throws {
+    @Test(arguments: TestBackends.all, [Domain.inet, .inet6])
+    func callerSuppliedHandleOnWrites(backend: Backend, domain: Domain) async throws {
         guard let api = try TestBackends.api(backend) else { return }
-        let l = try Listener.make(api)
+        let l = try Listener.make(api, domain: domain)
         defer { try? api.close(l.socket) }
-        let c = try api.open(.inet, .stream, .tcp)
+        let c = try api.open(domain, .stream, .tcp)
         defer { try? api.close(c) }
         let mb = Mailbox()
         let r = try api.connect(c, l.address, nowait: mb, handle: Handle(rawValue: 7))

@@ -112,11 +112,11 @@ enum BlockingFixtures {
     /// Two UDP sockets bound to loopback ports of `domain`. Cancels the test where IPv6
     /// loopback is unavailable.
     static func udpPair(_ api: any SocketAPI, _ domain: Domain) throws -> (Socket, Socket) {
-        let a = try api.open(domain, .dgram, .udp)
-        let b = try api.open(domain, .dgram, .udp)
+        let a = try api.open(domain, .dgram, domain == .local ? .default : .udp)
+        let b = try api.open(domain, .dgram, domain == .local ? .default : .udp)
         do {
-            try api.bind(a, .loopback)
-            try api.bind(b, .loopback)
+            try bindForTest(api, a, domain)
+            try bindForTest(api, b, domain)
         } catch {
             try? api.close(a)
             try? api.close(b)

@@ -2,8 +2,8 @@ import Testing
 @testable import ESock
 
 extension BlockingTests {
-    /// sendto and recvfrom on UDP over IPv4 and IPv6: payloads, order, sources, and the
-    /// zero-length datagram.
+    /// sendto and recvfrom on UDP over IPv4 and IPv6 and on Unix datagram sockets: payloads,
+    /// order, sources, and the zero-length datagram.
     @Suite("Datagrams: UDP sendto and recvfrom")
     struct Datagrams {
         /// Sizes from one byte to more than a loopback MTU's worth of fragments.
@@ -68,6 +68,12 @@ extension BlockingTests {
         @Test(arguments: TestBackends.all)
         func udpIPv6(_ backend: Backend) async throws {
             try await Self.run(try TestBackends.apiOrCancel(backend), .inet6)
+        }
+
+        /// Unix datagram sockets bound to abstract names (OTP's api_b_sendto_and_recvfrom_udpL).
+        @Test(arguments: TestBackends.all)
+        func unixDatagram(_ backend: Backend) async throws {
+            try await Self.run(try TestBackends.apiOrCancel(backend), .local)
         }
 
         /// recv (without a source) on a datagram socket keeps datagram boundaries too.

@@ -129,11 +129,11 @@ extension BlockingTests {
             #expect(first.data + rest == data)
         }
 
-        /// sendmsg on a connected UDP socket needs no address.
-        @Test(arguments: TestBackends.all)
-        func connectedUDP(_ backend: Backend) async throws {
+        /// sendmsg on a connected UDP socket needs no address (OTP's api_b_dgram_connect_udp4/6).
+        @Test(arguments: TestBackends.all, [Domain.inet, .inet6])
+        func connectedUDP(_ backend: Backend, _ domain: Domain) async throws {
             let api = try TestBackends.apiOrCancel(backend)
-            let (a, b) = try BlockingFixtures.udpPair(api, .inet)
+            let (a, b) = try BlockingFixtures.udpPair(api, domain)
             defer { try? api.close(a); try? api.close(b) }
             try await api.connect(a, try api.sockname(b), timeout: BlockingFixtures.patience)
             try await api.sendmsg(a, OutgoingMessage(iov: [[1, 2], [3]]), timeout: BlockingFixtures.patience)

@@ -141,4 +141,69 @@ struct ControlMessageValueTests {
         #expect(e.type == 3 && e.code == 3, "ICMP port unreachable")
         #expect(e.offender == .inet(.loopback, port: 0))
     }
+
+    @Test("recverr on IPv6: a datagram to a closed port on ::1 leaves econnrefused",
+          .enabled(if: IPv6Loopback.available, IPv6Loopback.reason), arguments: TestBackends.all)
+    func recverrIPv6(backend: Backend) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let probe = try api.open(.inet6, .dgram, .udp)
+        try api.bind(probe, .loopback)
+        let closed = try api.sockname(probe)
+        try api.close(probe)
+        let s = try api.open(.inet6, .dgram, .udp)
+        defer { try? api.close(s) }
+        try api.setopt(s, .init(.ipv6, "recverr"), .bool(true))
+        #expect(try api.getopt(s, .init(.ipv6, "recverr")) == .bool(true))
+        try await api.sendto(s, [1, 2, 3], to: closed, flags: [], timeout: Self.patience)
+        let m = try await api.recvmsg(s, bufferSizes: [64], controlSize: 256, flags: .errqueue, timeout: Self.patience)
+        guard case .ipv6RecvErr(let e)? = m.control.compactMap(\.value).first else {
+            Issue.record("no ipv6 recverr in \(m.control)")
+            return
+        }
+        #expect(e.error == .econnrefused)
+        #expect(e.type == 1 && e.code == 4, "ICMPv6 port unreachable")
+    }
+
+    /// OTP's api_opt_ip_recvorigdstaddr_udp4: with recvorigdstaddr on, a received datagram
+    /// carries the address it was sent to (a sockaddr_in, kept as raw bytes by ESock).
+    @Test("recvorigdstaddr: the datagram's original destination", arguments: TestBackends.all)
+    func recvorigdstaddr(backend: Backend) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let (r, s, to) = try Self.udp(api, options: [.init(.ip, "recvorigdstaddr")])
+        defer { try? api.close(r); try? api.close(s) }
+        #expect(try api.getopt(r, .init(.ip, "recvorigdstaddr")) == .bool(true))
+        try await api.sendto(s, [7], to: to, flags: [], timeout: Self.patience)
+        let m = try await api.recvmsg(r, bufferSizes: [16], controlSize: 256, flags: [], timeout: Self.patience)
+        #expect(m.data == [7])
+        let cmsg = try #require(m.control.first { $0.level == Int32(IPPROTO_IP) && $0.type == Int32(IP_ORIGDSTADDR) },
+                                "no IP_ORIGDSTADDR in \(m.control)")
+        try #require(cmsg.data.count >= 8)
+        guard case .inet(let address, let port) = to else { Issue.record("not IPv4: \(to)"); return }
+        #expect(UInt16(cmsg.data[2]) << 8 | UInt16(cmsg.data[3]) == port)
+        #expect(Array(cmsg.data[4..<8]) == [127, 0, 0, 1] && address == .loopback)
+    }
+
+    /// OTP's api_opt_sock_timestamp_tcp4: with socket.timestamp on a TCP socket, recvmsg
+    /// carries the time the data arrived.
+    @Test("timestamp on a TCP stream", arguments: TestBackends.all)
+    func timestampTCP(backend: Backend) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let p = try await StreamPair.make(api)
+        defer { p.close() }
+        try api.setopt(p.server, .init(.socket, "timestamp"), .bool(true))
+        #expect(try api.getopt(p.server, .init(.socket, "timestamp")) == .bool(true))
+        var now = timeval()
+        gettimeofday(&now, nil)
+        try await api.send(p.client, Array("hejsan".utf8), timeout: Self.patience)
+        let m = try await api.recvmsg(p.server, bufferSizes: [6], controlSize: 256, flags: [], timeout: Self.patience)
+        #expect(m.data == Array("hejsan".utf8))
+        guard case .timestamp(let seconds, let micros)? = Self.values(m).first(where: {
+            if case .timestamp = $0 { return true } else { return false }
+        }) else {
+            Issue.record("no timestamp in \(m.control)")
+            return
+        }
+        #expect(abs(seconds - Int(now.tv_sec)) <= 60, "a timestamp of this minute: \(seconds)")
+        #expect((0..<1_000_000).contains(micros))
+    }
 }

@@ -6,7 +6,9 @@ import Testing
 
 /// `sendfile` on both backends (OTP's sendfile/2..5): whole files, ranges, the end of the
 /// file, the nowait forms, its counters, bad input, timeouts and close, and no descriptor
-/// left behind (uring splices through a pipe per call).
+/// left behind (uring splices through a pipe per call). The transfer cases run over TCP on
+/// IPv4 and IPv6 and over a Unix stream socket (OTP's api_sendfile_{inet,inet6,local} and
+/// api_sendfile_loop_{inet,inet6,local}).
 @Suite struct SendfileTests {
     /// A temporary file holding `bytes`, open for reading; removed from the directory at once.
     final class TempFile {
@@ -36,10 +38,10 @@ import Testing
         return got
     }
 
-    @Test(arguments: TestBackends.all)
-    func wholeFileAndRanges(backend: Backend) async throws {
+    @Test(arguments: TestBackends.all, Domain.allCases)
+    func wholeFileAndRanges(backend: Backend, domain: Domain) async throws {
         guard let api = try TestBackends.api(backend) else { return }
-        let p = try await StreamPair.make(api)
+        let p = try await StreamPair.make(api, domain: domain)
         defer { p.close() }
         let data = patternBytes(3, 1 << 20)
         let file = try TempFile(data)
@@ -66,10 +68,38 @@ import Testing
         #expect(c.named.contains { $0.0 == "sendfile_byte" && $0.1 == c.sendfileByte })
     }
 
-    @Test(arguments: TestBackends.all)
-    func nowaitSendsTheFile(backend: Backend) async throws {
+    /// api_sendfile_loop_*: a file sent as many chunks, one sendfile after another, each at
+    /// its offset; the peer gets the file whole and in order, and each call counts once.
+    @Test(arguments: TestBackends.all, Domain.allCases)
+    func chunksInARow(backend: Backend, domain: Domain) async throws {
         guard let api = try TestBackends.api(backend) else { return }
-        let p = try await StreamPair.make(api)
+        let p = try await StreamPair.make(api, domain: domain)
+        defer { p.close() }
+        let chunk = 1031, chunks = 512
+        let data = patternBytes(7, chunk * chunks + 17)
+        let file = try TempFile(data)
+        let receiving = Task { try await Self.receive(api, p.server, data.count) }
+        var offset = 0
+        var calls = 0
+        while offset < data.count && calls < 2 * chunks {
+            calls += 1
+            let n = try await api.sendfile(p.client, file: file.fd, offset: offset,
+                                           count: min(chunk, data.count - offset), timeout: .seconds(10))
+            #expect(n == min(chunk, data.count - offset))
+            offset += n
+        }
+        #expect(offset == data.count)
+        #expect(calls == chunks + 1)
+        #expect(try await receiving.value == data)
+        let c = api.info(p.client).counters
+        #expect(c.sendfile == calls && c.sendfileByte == data.count && c.sendfileFails == 0)
+        #expect(c.sendfileMax == chunk)
+    }
+
+    @Test(arguments: TestBackends.all, Domain.allCases)
+    func nowaitSendsTheFile(backend: Backend, domain: Domain) async throws {
+        guard let api = try TestBackends.api(backend) else { return }
+        let p = try await StreamPair.make(api, domain: domain)
         defer { p.close() }
         let data = patternBytes(11, 3 << 20)
         let file = try TempFile(data)

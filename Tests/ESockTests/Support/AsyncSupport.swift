@@ -98,7 +98,17 @@ func withinLimit<T: Sendable>(_ limit: Duration, sourceLocation: SourceLocation 
     }
 }
 
-/// Two bound UDP sockets that can reach each other.
+/// A fresh abstract Unix socket name, for binding local sockets in tests.
+func uniqueLocalAddress() -> SocketAddress {
+    .abstract(name: Array("esock-test-\(UInt64.random(in: 0...UInt64.max))".utf8))
+}
+
+/// Binds `socket` to loopback (inet, inet6) or to a fresh abstract name (local).
+func bindForTest(_ api: any SocketAPI, _ socket: Socket, _ domain: Domain) throws {
+    if domain == .local { try api.bind(socket, uniqueLocalAddress()) } else { try api.bind(socket, .loopback) }
+}
+
+/// Two bound UDP sockets (or Unix datagram sockets) that can reach each other.
 struct DatagramPair {
     let api: any SocketAPI
     let a: Socket
@@ -107,10 +117,10 @@ struct DatagramPair {
     let addressB: SocketAddress
 
     static func make(_ api: any SocketAPI, domain: Domain = .inet) throws -> DatagramPair {
-        let a = try api.open(domain, .dgram, .udp)
-        let b = try api.open(domain, .dgram, .udp)
-        try api.bind(a, .loopback)
-        try api.bind(b, .loopback)
+        let a = try api.open(domain, .dgram, domain == .local ? .default : .udp)
+        let b = try api.open(domain, .dgram, domain == .local ? .default : .udp)
+        try bindForTest(api, a, domain)
+        try bindForTest(api, b, domain)
         return DatagramPair(api: api, a: a, b: b, addressA: try api.sockname(a), addressB: try api.sockname(b))
     }
 
@@ -119,22 +129,31 @@ struct DatagramPair {
     }
 }
 
-/// A listening TCP socket and its address.
+/// A listening TCP (or Unix stream) socket and its address.
 struct Listener {
     let api: any SocketAPI
     let socket: Socket
     let address: SocketAddress
 
     static func make(_ api: any SocketAPI, domain: Domain = .inet, backlog: Int = 16) throws -> Listener {
-        let l = try api.open(domain, .stream, .tcp)
-        try api.bind(l, .loopback)
+        let l = try api.open(domain, .stream, domain == .local ? .default : .tcp)
+        try bindForTest(api, l, domain)
         try api.listen(l, backlog: backlog)
         return Listener(api: api, socket: l, address: try api.sockname(l))
     }
 
+    /// A new client socket of the listener's domain (a local one bound to its own name, so
+    /// the accepted side's peer is told apart).
+    func newClient() throws -> Socket {
+        let domain = address.domain
+        let c = try api.open(domain, .stream, domain == .local ? .default : .tcp)
+        if domain == .local { try api.bind(c, uniqueLocalAddress()) }
+        return c
+    }
+
     /// A new client socket connected to this listener (the connection is left to be accepted).
     func connectClient() async throws -> Socket {
-        let c = try api.open(address.domain, .stream, .tcp)
+        let c = try newClient()
         try await api.connect(c, address, timeout: .seconds(5))
         return c
     }
@@ -145,7 +164,7 @@ struct Listener {
     /// that connected are appended to `fillers`; the one that did not is closed.
     func fillBacklog(_ fillers: inout [Socket]) async throws -> Bool {
         for _ in 0..<8 {
-            let c = try api.open(address.domain, .stream, .tcp)
+            let c = try newClient()
             do {
                 try await api.connect(c, address, timeout: .milliseconds(200))
                 fillers.append(c)

@@ -32,10 +32,7 @@ struct StreamPair {
 
     static func make(_ api: any SocketAPI, domain: Domain = .inet) async throws -> StreamPair {
         let l = try api.open(domain, .stream, domain == .local ? .default : .tcp)
-        switch domain {
-        case .local: try api.bind(l, .abstract(name: Array("esock-test-\(UInt64.random(in: 0...UInt64.max))".utf8)))
-        default: try api.bind(l, .loopback)
-        }
+        try bindForTest(api, l, domain)
         try api.listen(l, backlog: 16)
         let addr = try api.sockname(l)
         let c = try api.open(domain, .stream, domain == .local ? .default : .tcp)

@@ -31,7 +31,7 @@ final class WaitFixture: @unchecked Sendable {
     private var others: [Socket] = []
     private let peer: Socket?
     private let peerAddress: SocketAddress?
-    private let listenAddress: SocketAddress?
+    private let listener: Listener?
 
     init(_ api: any SocketAPI, _ operation: WaitOperation, domain: Domain = .inet) async throws {
         self.api = api
@@ -42,7 +42,7 @@ final class WaitFixture: @unchecked Sendable {
             // A deep backlog: tests leave connections queued while callers cancel.
             let l = try Listener.make(api, domain: domain, backlog: 128)
             socket = l.socket
-            listenAddress = l.address
+            listener = l
             peer = nil
             peerAddress = nil
         case .recv, .recvmsgStream:
@@ -50,14 +50,14 @@ final class WaitFixture: @unchecked Sendable {
             socket = p.server
             peer = p.client
             others = [p.listener]
-            listenAddress = nil
+            listener = nil
             peerAddress = nil
         case .recvfrom, .recvmsgDatagram:
             let d = try DatagramPair.make(api, domain: domain)
             socket = d.a
             peer = d.b
             peerAddress = d.addressA
-            listenAddress = nil
+            listener = nil
         }
     }
 
@@ -70,9 +70,9 @@ final class WaitFixture: @unchecked Sendable {
     func trigger(_ n: Int) async throws -> String {
         switch operation {
         case .accept:
-            let c = try api.open(listenAddress!.domain, .stream, .tcp)
+            let c = try listener!.newClient()
             others.append(c)
-            try await api.connect(c, listenAddress!, timeout: .seconds(5))
+            try await api.connect(c, listener!.address, timeout: .seconds(5))
             return "\(try api.sockname(c))"
         case .recv, .recvmsgStream:
             try await api.send(peer!, Array(Self.item(n).utf8), timeout: .seconds(5))
@@ -178,5 +178,20 @@ final class WaitFixture: @unchecked Sendable {
         case .select(let i, let p): return .select(i, partial: p.map(f))
         case .completion(let i, let p): return .completion(i, partial: p.map(f))
         }
+    }
+}
+
+/// A waiting operation on a domain: a third test dimension (Swift Testing takes at most two
+/// argument collections, and the backend is the first).
+struct WaitCase: Sendable, CustomTestStringConvertible {
+    let operation: WaitOperation
+    let domain: Domain
+
+    var testDescription: String { "\(operation.rawValue) \(domain)" }
+
+    /// Every operation in `operations` on every domain in `domains`.
+    static func all(_ operations: [WaitOperation] = WaitOperation.allCases,
+                    on domains: [Domain]) -> [WaitCase] {
+        domains.flatMap { d in operations.map { WaitCase(operation: $0, domain: d) } }
     }
 }
