@@ -106,6 +106,13 @@ struct FeatureSupportTests {
     @Test func features() throws {
         #expect(isSupported(.local))
         #expect(isSupported(.sendfile))
+        // The protocol and message-flag tables (OTP's supports(protocols), supports(msg_flags)).
+        let protocols = Dictionary(uniqueKeysWithValues: supportedProtocols().map { ($0.protocol, $0.number) })
+        #expect(protocols[.tcp] == 6 && protocols[.udp] == 17 && protocols[.sctp] == 132 && protocols[.default] == 0)
+        let flags = supportedMessageFlags()
+        #expect(flags.map(\.name) == ["confirm", "dontroute", "eor", "errqueue", "more", "oob", "peek", "trunc"])
+        #expect(flags.allSatisfy(\.supported))
+        #expect(flags.first { $0.name == "peek" }?.flag == .peek)
         #expect(isSupported(.netns) == (access("/proc/thread-self/ns/net", F_OK) == 0))
         // SCTP and IPv6 are what the kernel says: opening such a socket agrees.
         let api = try #require(try TestBackends.api(.poll))
