@@ -111,7 +111,7 @@ struct FeatureSupportTests {
         #expect(protocols[.tcp] == 6 && protocols[.udp] == 17 && protocols[.sctp] == 132 && protocols[.default] == 0)
         let flags = supportedMessageFlags()
         #expect(flags.map(\.name) == ["confirm", "dontroute", "eor", "errqueue", "more", "oob", "peek", "trunc"])
-        #expect(flags.allSatisfy(\.supported))
+        #expect(flags.allSatisfy { $0.supported })
         #expect(flags.first { $0.name == "peek" }?.flag == .peek)
         #expect(isSupported(.netns) == (access("/proc/thread-self/ns/net", F_OK) == 0))
         // SCTP and IPv6 are what the kernel says: opening such a socket agrees.
