@@ -200,7 +200,18 @@ extension ModelRun {
             }
         } catch {
             let closed = d == .accept ? listener.isClosed : subjectClosed
-            if error == .closed && closed { return note("  closed; the abort is due") }
+            if error == .closed && closed {
+                // As OTP's cancel on a closed socket: the close's abort goes with the
+                // operation; a select or completion that came before the close stays.
+                if let m = mb.tryReceive(where: { $0.handle == op.handle }) {
+                    note("  closed; its message stays")
+                    return handle(m, c)
+                }
+                pending[c][d] = nil
+                ended.insert(op.handle)
+                if case .send(let i, _, let written) = op.kind { cutShort(i, written: written, inKernel: backend == .uring) }
+                return note("  closed; the abort went with the cancel")
+            }
             // uring: a send that already completed cannot be cancelled; its message stays.
             if d == .send, backend == .uring, case .invalid = error,
                let m = mb.tryReceive(where: { $0.handle == op.handle }) {
